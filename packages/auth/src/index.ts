@@ -1,0 +1,2 @@
+export { createTokenService } from './tokens';
+export type { TokenService, SessionClaims } from './tokens';

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ChatError,
+  LIMITS,
+  historyRequestSchema,
+  parseOrThrow,
+  sendMessageSchema,
+  sessionRequestSchema,
+} from '@chat/protocol';
+import type { ChatMessage, HistoryPage, Member, RoomView, SessionView, SystemEvent, UserView } from '@chat/protocol';
+import type { ChatStore, StoredMessage } from '@chat/store';
+import type { Departure, PresenceStore } from '@chat/presence';
+import type { SeqAllocator } from '@chat/fanout';
+import type { RateLimiter } from '@chat/ratelimit';
+import type { SessionClaims, TokenService } from '@chat/auth';
+import type { MessageWriter } from './message-writer';
+import { toChatMessage, toRoomView, toUserView } from './views';
+
+export interface ChatDeps {
+  store: ChatStore;
+  presence: PresenceStore;
+  seq: SeqAllocator;
+  writer: MessageWriter;
+  tokens: TokenService;
+  messageLimiter: RateLimiter;
+  sessionLimiter: RateLimiter;
+  now?: () => number;
+}
+
+/** The chat domain: everything the REST API and the socket gateway do, minus transport. */
+export type ChatService = ReturnType<typeof createChatService>;
+
+export function createChatService(deps: ChatDeps) {
+  const now = deps.now ?? Date.now;
+  /** Sends in flight by (room, user, clientMsgId), so a retry racing its original gets the same message. */
+  const inFlight = new Map<string, Promise<ChatMessage>>();
+
+  async function guardStore<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof ChatError) throw err;
+      throw new ChatError('unavailable', 'The message store is unavailable; retry later.');
+    }
+  }
+
+  async function requireRoom(roomId: string) {
+    const room = await guardStore(() => deps.store.getRoom(roomId));
+    if (!room) throw new ChatError('not_found', 'No such room.');
+    return room;
+  }
+
+  /** Reserves a seq, stores durably (group commit) and lets the writer fan it out. */
+  async function storeNew(fields: Omit<StoredMessage, 'id' | 'seq' | 'sentAt'>): Promise<ChatMessage> {
+    const seq = await guardRedis(() => deps.seq.reserve(fields.roomId, 1));
+    const message: StoredMessage = { ...fields, id: randomUUID(), seq, sentAt: now() };
+    await guardStore(() => deps.writer.write(message));
+    return toChatMessage(message);
+  }
+
+  async function postSystem(roomId: string, member: Member, event: SystemEvent): Promise<ChatMessage> {
+    const verb = event === 'join' ? 'joined' : 'left';
+    return storeNew({
+      roomId,
+      userId: member.userId,
+      nickName: member.nickName,
+      content: `${member.nickName} ${verb} the room`,
+      kind: 'system',
+      event,
+    });
+  }
+
+  async function sendOnce(who: SessionClaims, roomId: string, content: string, clientMsgId: string): Promise<ChatMessage> {
+    const existing = await guardStore(() => deps.store.findByClientMsgId(roomId, who.userId, clientMsgId));
+    if (existing) return toChatMessage(existing);
+    try {
+      return await storeNew({ roomId, userId: who.userId, nickName: who.nickName, content, kind: 'user', clientMsgId });
+    } catch (err) {
+      // Lost a race with the same send on another node: answer with the stored one.
+      const stored = await deps.store.findByClientMsgId(roomId, who.userId, clientMsgId).catch(() => undefined);
+      if (stored) return toChatMessage(stored);
+      throw err;
+    }
+  }
+
+  return {
+    async createSession(input: unknown, clientKey: string): Promise<SessionView> {
+      const req = parseOrThrow(sessionRequestSchema, input);
+      await deps.sessionLimiter.consume(clientKey);
+      const t = now();
+      return guardStore(async () => {
+        const room = await deps.store.upsertRoom(req.chatroomName, t);
+        const user = await deps.store.upsertUser(req.nickName, req.headNum, t);
+        await deps.store.addMembership(room.id, user.id, t);
+        const token = await deps.tokens.issue({ userId: user.id, nickName: user.nickName, headNum: user.headNum });
+        return { token, userId: user.id, roomId: room.id, nickName: user.nickName, chatroomName: room.name, headNum: user.headNum };
+      });
+    },
+
+    countRooms: () => guardStore(() => deps.store.countRooms()),
+
+    async getRoom(roomId: string): Promise<RoomView> {
+      const room = await requireRoom(roomId);
+      return toRoomView(room, await guardRedis(() => deps.presence.onlineCount(roomId)));
+    },
+
+    async getUser(userId: string): Promise<UserView> {
+      const user = await guardStore(() => deps.store.getUser(userId));
+      if (!user) throw new ChatError('not_found', 'No such user.');
+      return toUserView(user, await guardRedis(() => deps.presence.isUserOnline(userId)));
+    },
+
+    async members(roomId: string): Promise<Member[]> {
+      return guardRedis(() => deps.presence.members(roomId));
+    },
+
+    isOnlineIn: (roomId: string, userId: string) => guardRedis(() => deps.presence.isOnline(roomId, userId)),
+
+    /** REST reads: allowed to users who have entered the room. */
+    async historyFor(who: SessionClaims, input: unknown): Promise<HistoryPage> {
+      const req = parseOrThrow(historyRequestSchema, input);
+      await requireRoom(req.roomId);
+      const member = await guardStore(() => deps.store.isMember(req.roomId, who.userId));
+      if (!member) throw new ChatError('not_member', 'Enter the room before reading it.');
+      return this.history(req);
+    },
+
+    /** Socket reads: the gateway has already checked that the socket is in the room. */
+    async history(req: { roomId: string; before?: number; limit?: number }): Promise<HistoryPage> {
+      const page = await guardStore(() =>
+        deps.store.history(req.roomId, { before: req.before, limit: req.limit ?? LIMITS.historyDefault }),
+      );
+      return { messages: page.messages.map(toChatMessage), hasMore: page.hasMore };
+    },
+
+    parseHistory: (input: unknown) => parseOrThrow(historyRequestSchema, input),
+
+    /** Stored messages with afterSeq < seq <= uptoSeq: how a socket node fills a gap in what the bus delivered. */
+    async range(roomId: string, afterSeq: number, uptoSeq: number): Promise<ChatMessage[]> {
+      return (await deps.store.range(roomId, afterSeq, uptoSeq)).map(toChatMessage);
+    },
+
+    /** Parses and checks a send; the caller has verified the socket is in the room. */
+    parseSend(input: unknown) {
+      const req = parseOrThrow(sendMessageSchema, input);
+      if (req.content.length > LIMITS.contentMax) {
+        throw new ChatError('too_large', `content must be at most ${LIMITS.contentMax} characters`);
+      }
+      return req;
+    },
+
+    /** Stores a user message and fans it out; resolves after it is durable. Same clientMsgId, same message. */
+    async postMessage(who: SessionClaims, req: { roomId: string; content: string; clientMsgId?: string }): Promise<ChatMessage> {
+      await deps.messageLimiter.consume(who.userId);
+      if (!req.clientMsgId) {
+        return storeNew({ roomId: req.roomId, userId: who.userId, nickName: who.nickName, content: req.content, kind: 'user' });
+      }
+      const key = `${req.roomId}\u0000${who.userId}\u0000${req.clientMsgId}`;
+      const running = inFlight.get(key);
+      if (running) return running;
+      const sending = sendOnce(who, req.roomId, req.content, req.clientMsgId).finally(() => inFlight.delete(key));
+      inFlight.set(key, sending);
+      return sending;
+    },
+
+    /** Checks the room and records the user as a member (durable) before a socket joins it. */
+    async admit(roomId: string, who: SessionClaims): Promise<void> {
+      await requireRoom(roomId);
+      await guardStore(() => deps.store.addMembership(roomId, who.userId, now()));
+    },
+
+    /** A connection is in the room: presence, and a join message when it is the user's first. */
+    async enter(roomId: string, who: SessionClaims, connId: string): Promise<void> {
+      const member: Member = { userId: who.userId, nickName: who.nickName, headNum: who.headNum };
+      const { firstForUser } = await guardRedis(() => deps.presence.join(roomId, member, connId));
+      if (firstForUser) await postSystem(roomId, member, 'join');
+    },
+
+    /** A connection left the room: presence, and a leave message when it was the user's last. */
+    async exit(roomId: string, userId: string, connId: string): Promise<void> {
+      const { lastForUser, member } = await guardRedis(() => deps.presence.leave(roomId, userId, connId));
+      if (lastForUser && member) await postSystem(roomId, member, 'leave');
+    },
+
+    /** Leave messages for users whose connections vanished (node crash or shutdown). */
+    async announceDepartures(departures: Departure[]): Promise<void> {
+      await Promise.all(departures.map((d) => postSystem(d.roomId, d.member, 'leave')));
+    },
+  };
+}
+
+async function guardRedis<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof ChatError) throw err;
+    throw new ChatError('unavailable', 'Presence is unavailable; retry later.');
+  }
+}

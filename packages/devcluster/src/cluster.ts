@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LaunchError } from './errors';
+import { HaproxyProcess, type LbServerState } from './haproxy';
+import { renderHaproxyConfig } from './haproxy-config';
+import { freePort } from './ports';
+import { ManagedProcess, describeExit, type ExitInfo } from './process';
+import { httpGet, pollUntil } from './wait';
+
+export type NodeKind = 'api' | 'socket';
+
+export interface NodeHandle {
+  readonly id: string;
+  readonly kind: NodeKind;
+  readonly port: number;
+  readonly pid: number;
+  /** http://127.0.0.1:<port>, the node itself (bypassing the load balancer). */
+  readonly url: string;
+  /** stdout + stderr of the node. */
+  readonly logFile: string;
+}
+
+export interface StartClusterOptions {
+  socketNodes: number;
+  apiNodes: number;
+  /** Load balancer port on 127.0.0.1; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Extra environment for every node (wins over the launcher's defaults). */
+  env?: Record<string, string>;
+  /** Repository root holding services/ and node_modules/. Default: found from this file. */
+  cwd?: string;
+  /** Where node and haproxy logs go. Default: a temp dir removed by stop(). */
+  logDir?: string;
+  /** Deadline for each node's /readyz and the LB's /healthz. Default 60 s (tsx compiles on start). */
+  readyTimeoutMs?: number;
+  /** Called when a node exits, whether killed through the cluster or on its own. */
+  onNodeExit?: (node: NodeHandle, exit: ExitInfo) => void;
+}
+
+export interface StartNodeOptions {
+  /** Extra environment for this node only. */
+  env?: Record<string, string>;
+}
+
+export interface Cluster {
+  /** Load balancer URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** Nodes still running, in start order. */
+  readonly nodes: readonly NodeHandle[];
+  readonly haproxyPid: number;
+  readonly logDir: string;
+  /** Sends `signal` (default SIGTERM) and resolves with the exit code (null when ended by a signal). */
+  kill(nodeId: string, signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves when the node has exited; rejects after `timeoutMs`. */
+  waitExit(nodeId: string, timeoutMs: number): Promise<ExitInfo>;
+  /** Starts one more node, waits for its /readyz, adds it to the LB (config rewrite + reload) and waits until the LB sees it UP. */
+  start(kind: NodeKind, opts?: StartNodeOptions): Promise<NodeHandle>;
+  /** Server states as HAProxy sees them (runtime API `show stat`). */
+  lbServers(): Promise<LbServerState[]>;
+  /** SIGTERM to every child we started, SIGKILL after 10 s, temp files removed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Backend names in the generated config, per node kind. */
+export const BACKEND: Record<NodeKind, string> = { api: 'be_api', socket: 'be_socket' };
+
+export const DEFAULT_NODE_ENV = {
+  MYSQL_URL: 'mysql://root@127.0.0.1:3306/test',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+} as const;
+
+const ENTRY: Record<NodeKind, string> = {
+  api: 'services/api/src/main.ts',
+  socket: 'services/socket/src/main.ts',
+};
+
+interface Managed {
+  handle: NodeHandle;
+  proc: ManagedProcess;
+}
+
+export async function startCluster(opts: StartClusterOptions): Promise<Cluster> {
+  const cluster = new LocalCluster(opts);
+  try {
+    await cluster.boot();
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+class LocalCluster implements Cluster {
+  url = '';
+  logDir = '';
+  private runDir = '';
+  private readonly cwd: string;
+  private readonly readyTimeoutMs: number;
+  private readonly baseEnv: NodeJS.ProcessEnv;
+  private readonly managed = new Map<string, Managed>();
+  private readonly counters: Record<NodeKind, number> = { api: 0, socket: 0 };
+  private lb: HaproxyProcess | undefined;
+  private lbPort = 0;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: StartClusterOptions) {
+    this.cwd = opts.cwd ?? path.resolve(__dirname, '../../..');
+    this.readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
+    const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', MYSQL_URL: DEFAULT_NODE_ENV.MYSQL_URL };
+    if (!process.env.REDIS_CLUSTER_NODES && !opts.env?.REDIS_CLUSTER_NODES) env.REDIS_URL = DEFAULT_NODE_ENV.REDIS_URL;
+    for (const k of ['MYSQL_URL', 'REDIS_URL', 'TOKEN_SECRET'] as const) if (process.env[k]) env[k] = process.env[k];
+    env.TOKEN_SECRET ??= randomBytes(32).toString('hex');
+    this.baseEnv = { ...env, ...opts.env };
+  }
+
+  get nodes(): NodeHandle[] {
+    return [...this.managed.values()].filter((m) => m.proc.running).map((m) => m.handle);
+  }
+
+  get haproxyPid(): number {
+    return this.lb?.pid ?? -1;
+  }
+
+  async boot(): Promise<void> {
+    this.runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'chat-devcluster-'));
+    if (this.opts.logDir) {
+      this.logDir = this.opts.logDir;
+      await fs.mkdir(this.logDir, { recursive: true });
+    } else {
+      this.logDir = this.runDir;
+    }
+    await fs.access(path.join(this.cwd, ENTRY.api)).catch(() => {
+      throw new LaunchError(`${path.join(this.cwd, ENTRY.api)} does not exist (is cwd the repository root?)`);
+    });
+    const kinds: NodeKind[] = [
+      ...Array.from({ length: this.opts.apiNodes }, () => 'api' as const),
+      ...Array.from({ length: this.opts.socketNodes }, () => 'socket' as const),
+    ];
+    // Nodes start in parallel (each tsx start compiles for a few seconds) but are awaited together.
+    const started = await Promise.allSettled(kinds.map((k) => this.spawnNode(k)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    this.lbPort = this.opts.port === 0 ? await freePort() : (this.opts.port ?? 8080);
+    this.url = `http://127.0.0.1:${this.lbPort}`;
+    this.lb = await HaproxyProcess.start({
+      dir: this.runDir,
+      config: this.renderConfig(),
+      statsSocket: this.statsSocket(),
+      logFile: path.join(this.logDir, 'haproxy.log'),
+      timeoutMs: this.readyTimeoutMs,
+    });
+    const lb = this.lb;
+    // /healthz is routed to an API node; without one there is nothing to ask.
+    if (this.opts.apiNodes === 0) return;
+    try {
+      await pollUntil('load balancer /healthz', () => httpGet(`${this.url}/healthz`).then((r) => (r.status === 200 ? true : undefined)), {
+        timeoutMs: this.readyTimeoutMs,
+        abort: () => (lb.proc.exit ? `haproxy ${describeExit(lb.proc.exit)}` : undefined),
+      });
+    } catch (err) {
+      throw new LaunchError(err instanceof Error ? err.message : String(err), 'haproxy', lb.proc.logTail());
+    }
+  }
+
+  async start(kind: NodeKind, opts: StartNodeOptions = {}): Promise<NodeHandle> {
+    if (this.stopping) throw new LaunchError('cluster is stopped');
+    const lb = this.lb;
+    if (!lb) throw new LaunchError('cluster is not started');
+    const handle = await this.spawnNode(kind, opts.env);
+    await lb.reload(this.renderConfig(), this.expectedServers(), this.readyTimeoutMs);
+    await pollUntil(
+      `load balancer marks ${handle.id} UP`,
+      async () => ((await lb.servers()).some((s) => s.server === handle.id && s.status === 'UP') ? true : undefined),
+      { timeoutMs: this.readyTimeoutMs },
+    );
+    return handle;
+  }
+
+  async kill(nodeId: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const m = this.get(nodeId);
+    m.proc.signal(signal);
+    // Nodes promise to drain within 10 s; leave slack before calling it a failure.
+    const info = await m.proc.waitExit(15_000);
+    return info.code;
+  }
+
+  waitExit(nodeId: string, timeoutMs: number): Promise<ExitInfo> {
+    return this.get(nodeId).proc.waitExit(timeoutMs);
+  }
+
+  lbServers(): Promise<LbServerState[]> {
+    if (!this.lb) return Promise.resolve([]);
+    return this.lb.servers();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const procs = [...this.managed.values()].map((m) => m.proc);
+    if (this.lb) procs.push(this.lb.proc);
+    await Promise.all(procs.map((p) => p.terminate()));
+    if (this.runDir) await fs.rm(this.runDir, { recursive: true, force: true });
+  }
+
+  private get(nodeId: string): Managed {
+    const m = this.managed.get(nodeId);
+    if (!m) throw new LaunchError(`no node ${nodeId} in this cluster (known: ${[...this.managed.keys()].join(', ')})`);
+    return m;
+  }
+
+  private async spawnNode(kind: NodeKind, extraEnv: Record<string, string> = {}): Promise<NodeHandle> {
+    const id = `${kind}-${++this.counters[kind]}`;
+    const port = await freePort();
+    const logFile = path.join(this.logDir, `${id}.log`);
+    // `node --import tsx` rather than the tsx CLI: the CLI runs the app in a
+    // grandchild, so SIGKILL to the PID we hold would orphan the real server.
+    const proc = await ManagedProcess.spawn({
+      name: id,
+      command: process.execPath,
+      args: ['--import', 'tsx', ENTRY[kind]],
+      cwd: this.cwd,
+      env: { ...this.baseEnv, ...extraEnv, PORT: String(port), HOST: '127.0.0.1', NODE_ID: id },
+      logFile,
+    });
+    const handle: NodeHandle = { id, kind, port, pid: proc.pid, url: `http://127.0.0.1:${port}`, logFile };
+    this.managed.set(id, { handle, proc });
+    void proc.exited.then((info) => this.opts.onNodeExit?.(handle, info));
+    try {
+      await pollUntil(`${id} /readyz`, () => httpGet(`${handle.url}/readyz`).then((r) => (r.status === 200 ? true : undefined)), {
+        timeoutMs: this.readyTimeoutMs,
+        abort: () => (proc.exit ? `${id} ${describeExit(proc.exit)}` : undefined),
+      });
+    } catch (err) {
+      throw new LaunchError(`${err instanceof Error ? err.message : String(err)} (log: ${logFile})`, id, proc.logTail());
+    }
+    return handle;
+  }
+
+  private renderConfig(): string {
+    const servers = (kind: NodeKind) =>
+      this.nodes.filter((n) => n.kind === kind).map((n) => ({ name: n.id, host: '127.0.0.1', port: n.port }));
+    return renderHaproxyConfig({
+      mode: 'static',
+      bindHost: '127.0.0.1',
+      bindPort: this.lbPort,
+      api: servers('api'),
+      socket: servers('socket'),
+      statsSocket: this.statsSocket(),
+    });
+  }
+
+  private expectedServers(): string[] {
+    return this.nodes.map((n) => `${BACKEND[n.kind]}/${n.id}`);
+  }
+
+  private statsSocket(): string {
+    return path.join(this.runDir, 'haproxy.sock');
+  }
+}

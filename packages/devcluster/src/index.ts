@@ -1,0 +1,11 @@
+export { startCluster, BACKEND, DEFAULT_NODE_ENV } from './cluster';
+export type { Cluster, NodeHandle, NodeKind, StartClusterOptions, StartNodeOptions } from './cluster';
+export { startRedisCluster } from './redis-cluster';
+export type { RedisClusterHandle, RedisClusterOptions } from './redis-cluster';
+export { renderHaproxyConfig, COMPOSE_LB_OPTIONS, HEALTH, SOCKET_PATH_PREFIX } from './haproxy-config';
+export type { LbOptions, LbServer, StaticLbOptions, DnsLbOptions } from './haproxy-config';
+export { checkHaproxyConfig, haproxyInstalled } from './haproxy';
+export type { LbServerState } from './haproxy';
+export type { ExitInfo } from './process';
+export { LaunchError, HaproxyMissingError } from './errors';
+export { freePort } from './ports';

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { COMPOSE_LB_OPTIONS, checkHaproxyConfig, haproxyInstalled, renderHaproxyConfig } from '../src';
+
+const COMPOSE_CFG = path.resolve(__dirname, '../../../deploy/haproxy/haproxy.compose.cfg');
+
+describe('haproxy config generator', () => {
+  it('the committed compose config is the generator output (regenerate with src/render-haproxy.ts)', () => {
+    expect(fs.readFileSync(COMPOSE_CFG, 'utf8')).toBe(renderHaproxyConfig(COMPOSE_LB_OPTIONS));
+  });
+
+  it('routes /socket.io/ to the socket backend with cookie affinity and no source hashing', () => {
+    const cfg = renderHaproxyConfig({
+      mode: 'static',
+      bindHost: '127.0.0.1',
+      bindPort: 8080,
+      api: [{ name: 'api-1', host: '127.0.0.1', port: 9001 }],
+      socket: [{ name: 'socket-1', host: '127.0.0.1', port: 9002 }],
+    });
+    expect(cfg).toContain('use_backend be_socket if is_socketio');
+    expect(cfg).toContain('acl is_socketio path_beg /socket.io/');
+    expect(cfg).toContain('cookie SRV insert indirect nocache');
+    expect(cfg).toContain('timeout tunnel 1h');
+    expect(cfg).toContain('option httpchk GET /readyz');
+    expect(cfg).not.toMatch(/balance source|hash-type/);
+    expect(cfg).toContain('server socket-1 127.0.0.1:9002 check cookie socket-1');
+  });
+
+  it('renders configs haproxy accepts', async () => {
+    if (!(await haproxyInstalled())) {
+      console.warn('SKIPPED: haproxy not installed (apt-get install -y haproxy)');
+      return;
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haproxy-cfg-test-'));
+    try {
+      const file = path.join(dir, 'static.cfg');
+      fs.writeFileSync(
+        file,
+        renderHaproxyConfig({
+          mode: 'static',
+          bindHost: '127.0.0.1',
+          bindPort: 0,
+          api: [],
+          socket: [
+            { name: 'socket-1', host: '127.0.0.1', port: 9002 },
+            { name: 'socket-2', host: '127.0.0.1', port: 9003 },
+          ],
+          statsSocket: path.join(dir, 's.sock'),
+        }),
+      );
+      await expect(checkHaproxyConfig(file)).resolves.toContain('valid');
+      await expect(checkHaproxyConfig(COMPOSE_CFG)).resolves.toContain('valid');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Starts the real API and socket mains behind HAProxy (needs MariaDB and
+ * Redis on 127.0.0.1 like the rest of the suite, and `haproxy` on PATH).
+ */
+import { startCluster, type Cluster, type NodeHandle } from '../src';
+import { httpGet, pollUntil } from '../src/wait';
+
+jest.setTimeout(120_000);
+
+describe('devcluster launcher', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      socketNodes: 2,
+      apiNodes: 1,
+      port: 0,
+      // Lets a smoke run point at another checkout; normally the repository root.
+      ...(process.env.DEVCLUSTER_TEST_CWD ? { cwd: process.env.DEVCLUSTER_TEST_CWD } : {}),
+    });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('starts every node and the load balancer', async () => {
+    expect(cluster.nodes.map((n) => n.kind).sort()).toEqual(['api', 'socket', 'socket']);
+    const lb = await httpGet(`${cluster.url}/healthz`);
+    expect(lb.status).toBe(200);
+    for (const n of cluster.nodes) expect((await httpGet(`${n.url}/healthz`)).status).toBe(200);
+  });
+
+  it('routes /readyz to an API node and /socket.io/ to socket nodes', async () => {
+    expect((await httpGet(`${cluster.url}/readyz`)).status).toBe(200);
+    const servers = await cluster.lbServers();
+    const api = cluster.nodes.filter((n) => n.kind === 'api').map((n) => n.id);
+    const socket = cluster.nodes.filter((n) => n.kind === 'socket').map((n) => n.id);
+    expect(servers.filter((s) => s.backend === 'be_api').map((s) => s.server).sort()).toEqual(api.sort());
+    expect(servers.filter((s) => s.backend === 'be_socket').map((s) => s.server).sort()).toEqual(socket.sort());
+    // A socket.io polling handshake through the LB gets the affinity cookie naming a socket node.
+    const hs = await httpGet(`${cluster.url}/socket.io/?EIO=4&transport=polling`);
+    expect(hs.status).toBe(200);
+    const cookie = (hs.headers['set-cookie'] ?? []).join(';');
+    expect(socket.some((id) => cookie.includes(`SRV=${id}`))).toBe(true);
+  });
+
+  it('takes a SIGKILLed socket node out of rotation', async () => {
+    const victim = cluster.nodes.find((n) => n.kind === 'socket') as NodeHandle;
+    const code = await cluster.kill(victim.id, 'SIGKILL');
+    expect(code).toBeNull();
+    expect(cluster.nodes.map((n) => n.id)).not.toContain(victim.id);
+    await pollUntil(
+      `haproxy marks ${victim.id} DOWN`,
+      async () => ((await cluster.lbServers()).find((s) => s.server === victim.id)?.status === 'DOWN' ? true : undefined),
+      { timeoutMs: 10_000 },
+    );
+    // New socket.io handshakes all land on the survivor.
+    const survivor = cluster.nodes.find((n) => n.kind === 'socket') as NodeHandle;
+    for (let i = 0; i < 4; i++) {
+      const hs = await httpGet(`${cluster.url}/socket.io/?EIO=4&transport=polling`);
+      expect(hs.status).toBe(200);
+      expect((hs.headers['set-cookie'] ?? []).join(';')).toContain(`SRV=${survivor.id}`);
+    }
+  });
+
+  it('adds a replica and reloads the load balancer', async () => {
+    const added = await cluster.start('socket');
+    const state = (await cluster.lbServers()).find((s) => s.server === added.id);
+    expect(state).toEqual({ backend: 'be_socket', server: added.id, status: 'UP' });
+    expect((await httpGet(`${cluster.url}/healthz`)).status).toBe(200);
+  });
+
+  it('stops idempotently', async () => {
+    const pids = cluster.nodes.map((n) => n.pid);
+    await Promise.all([cluster.stop(), cluster.stop()]);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(isAlive(cluster.haproxyPid)).toBe(false);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,168 @@
+import type { ChatMessage } from '@chat/protocol';
+
+export interface InOrderDeliveryOptions {
+  /** Receives each contiguous run of a room's messages as one call, in seq order. */
+  deliver: (roomId: string, messages: ChatMessage[]) => void;
+  /** Stored messages with `afterSeq < seq <= uptoSeq`, in any order. */
+  fetchRange: (roomId: string, afterSeq: number, uptoSeq: number) => Promise<ChatMessage[]>;
+  /** How long a gap may stay open before it is filled from the store. Default 1000 ms. */
+  gapTimeoutMs?: number;
+  /** Failed fetches before the gap is skipped so the room does not stall. Default 3. */
+  maxFetchAttempts?: number;
+  /** A throwing `deliver`, a failed `fetchRange`. Never thrown out of a timer. */
+  onError?: (err: unknown) => void;
+}
+
+export interface InOrderDelivery {
+  /** Feeds messages from the bus; they come out of `deliver` in seq order, each once. */
+  push(roomId: string, messages: readonly ChatMessage[]): void;
+  /** Drops a room's state and timer (its last local member left). */
+  forget(roomId: string): void;
+  /** Clears every timer and all state; later pushes are ignored. Idempotent. */
+  close(): void;
+}
+
+interface RoomState {
+  /** The next seq to deliver. */
+  next: number;
+  /** Messages above `next`, waiting for the gap below them to fill. */
+  held: Map<number, ChatMessage>;
+  timer: NodeJS.Timeout | undefined;
+  fetching: boolean;
+  failedFetches: number;
+}
+
+/**
+ * The per-room reorder buffer between the bus and a node's local sockets.
+ *
+ * Seqs are reserved before messages are stored, and stored batches of
+ * different writers are published independently, so seq n+1 can reach a node
+ * before seq n, and a seq may never arrive (its sender crashed after
+ * reserving it). The first message seen for a room sets the expectation
+ * (members fetched older history themselves); lower seqs are duplicates; higher
+ * ones wait. A gap still open after `gapTimeoutMs` (counted from the last
+ * progress) is filled from the store, and seqs the store does not have either
+ * are skipped.
+ */
+export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDelivery {
+  const gapTimeoutMs = opts.gapTimeoutMs ?? 1000;
+  const maxFetchAttempts = opts.maxFetchAttempts ?? 3;
+  const onError = opts.onError ?? (() => {});
+  const rooms = new Map<string, RoomState>();
+  let closed = false;
+
+  function deliver(roomId: string, messages: ChatMessage[]): void {
+    if (messages.length === 0) return;
+    try {
+      opts.deliver(roomId, messages);
+    } catch (err) {
+      onError(err);
+    }
+  }
+
+  function clearTimer(state: RoomState): void {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = undefined;
+  }
+
+  /** Takes the contiguous run starting at `next` out of `held`. */
+  function takeRun(state: RoomState, out: ChatMessage[]): void {
+    for (let m = state.held.get(state.next); m; m = state.held.get(state.next)) {
+      out.push(m);
+      state.held.delete(state.next);
+      state.next += 1;
+    }
+  }
+
+  /** Delivers what is contiguous and (re)arms the gap timer if something is still held. */
+  function settle(roomId: string, state: RoomState, out: ChatMessage[]): void {
+    const progressed = out.length > 0;
+    deliver(roomId, out);
+    if (rooms.get(roomId) !== state) return; // forgotten or closed inside deliver
+    if (state.held.size === 0) {
+      clearTimer(state);
+      state.failedFetches = 0;
+      return;
+    }
+    if (progressed) {
+      clearTimer(state);
+      state.failedFetches = 0;
+    }
+    if (!state.timer && !state.fetching) {
+      state.timer = setTimeout(() => fillGap(roomId, state), gapTimeoutMs);
+    }
+  }
+
+  function fillGap(roomId: string, state: RoomState): void {
+    state.timer = undefined;
+    if (closed || rooms.get(roomId) !== state || state.held.size === 0) return;
+    const after = state.next - 1;
+    const upto = Math.min(...state.held.keys()) - 1;
+    state.fetching = true;
+    Promise.resolve()
+      .then(() => opts.fetchRange(roomId, after, upto))
+      .then(
+        (found) => {
+          state.fetching = false;
+          if (closed || rooms.get(roomId) !== state) return;
+          for (const m of found) {
+            if (m.seq >= state.next && m.seq <= upto && !state.held.has(m.seq)) state.held.set(m.seq, m);
+          }
+          skipGap(roomId, state, upto);
+        },
+        (err: unknown) => {
+          state.fetching = false;
+          onError(err);
+          if (closed || rooms.get(roomId) !== state) return;
+          state.failedFetches += 1;
+          // The store is down: retry a few times, then let the room move on.
+          if (state.failedFetches >= maxFetchAttempts) skipGap(roomId, state, upto);
+          else settle(roomId, state, []);
+        },
+      );
+  }
+
+  /** Delivers everything up to `upto` that exists, skipping seqs that are nowhere, then what follows. */
+  function skipGap(roomId: string, state: RoomState, upto: number): void {
+    const out: ChatMessage[] = [];
+    for (; state.next <= upto; state.next++) {
+      const m = state.held.get(state.next);
+      if (m) {
+        out.push(m);
+        state.held.delete(state.next);
+      }
+    }
+    takeRun(state, out);
+    settle(roomId, state, out);
+  }
+
+  return {
+    push(roomId, messages) {
+      if (closed || messages.length === 0) return;
+      let state = rooms.get(roomId);
+      if (!state) {
+        const first = Math.min(...messages.map((m) => m.seq));
+        state = { next: first, held: new Map(), timer: undefined, fetching: false, failedFetches: 0 };
+        rooms.set(roomId, state);
+      }
+      for (const m of messages) {
+        if (m.seq >= state.next && !state.held.has(m.seq)) state.held.set(m.seq, m);
+      }
+      const out: ChatMessage[] = [];
+      takeRun(state, out);
+      settle(roomId, state, out);
+    },
+    forget(roomId) {
+      const state = rooms.get(roomId);
+      if (!state) return;
+      clearTimer(state);
+      rooms.delete(roomId);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const state of rooms.values()) clearTimer(state);
+      rooms.clear();
+    },
+  };
+}

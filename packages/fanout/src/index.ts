@@ -1,0 +1,11 @@
+export { createMemoryBus, createMemoryBusHub } from './memory-bus';
+export type { MemoryBusHub } from './memory-bus';
+export { createRedisBus } from './redis-bus';
+export type { RedisBusOptions, ShardedPubSubClient } from './redis-bus';
+export { createMemorySeqAllocator } from './memory-seq';
+export { createRedisSeqAllocator } from './redis-seq';
+export type { SeqRedisClient } from './redis-seq';
+export { createInOrderDelivery } from './in-order';
+export type { InOrderDelivery, InOrderDeliveryOptions } from './in-order';
+export { roomChannel, seqKey } from './keys';
+export type { RoomBus, MeteredRoomBus, BusStats, SeqAllocator, LoadMaxSeq } from './types';

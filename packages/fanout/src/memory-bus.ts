@@ -1,0 +1,89 @@
+import { ChatError } from '@chat/protocol';
+import type { ChatMessage } from '@chat/protocol';
+import { createStatsCounter } from './stats';
+import type { MeteredRoomBus } from './types';
+
+type Receiver = (roomId: string, messages: ChatMessage[]) => void;
+
+/**
+ * What several in-process buses share to act as several nodes (tests, the
+ * dev cluster). Each bus registers per room, so it only gets rooms it
+ * subscribed, as with Redis sharded pub/sub.
+ */
+export interface MemoryBusHub {
+  /** Internal to the memory bus. */
+  readonly rooms: Map<string, Set<Receiver>>;
+}
+
+export function createMemoryBusHub(): MemoryBusHub {
+  return { rooms: new Map() };
+}
+
+/**
+ * In-process RoomBus for the embedded server and for tests. Delivery is async
+ * (a microtask per receiver and batch, so publish order is kept) like a real
+ * bus: a handler never runs inside `publish`.
+ */
+export function createMemoryBus(
+  opts: { hub?: MemoryBusHub; /** A throwing handler is reported here, never thrown into the microtask queue. */ onError?: (err: unknown) => void } = {},
+): MeteredRoomBus {
+  const hub = opts.hub ?? createMemoryBusHub();
+  const subscribed = new Set<string>();
+  const stats = createStatsCounter();
+  let handler: Receiver | undefined;
+  let closed = false;
+
+  const receive: Receiver = (roomId, messages) => {
+    // Checked at delivery time: after unsubscribe()/close() resolves nothing more arrives.
+    if (closed || !subscribed.has(roomId)) return;
+    stats.received(messages.length);
+    try {
+      handler?.(roomId, messages);
+    } catch (err) {
+      opts.onError?.(err);
+    }
+  };
+
+  function detach(roomId: string): void {
+    subscribed.delete(roomId);
+    const set = hub.rooms.get(roomId);
+    if (!set) return;
+    set.delete(receive);
+    if (set.size === 0) hub.rooms.delete(roomId);
+  }
+
+  return {
+    async publish(roomId, messages) {
+      if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
+      if (messages.length === 0) return;
+      stats.published();
+      for (const r of hub.rooms.get(roomId) ?? []) {
+        // Each receiver gets its own array, as it would from a real bus.
+        const copy = messages.slice();
+        queueMicrotask(() => r(roomId, copy));
+      }
+    },
+    async subscribe(roomId) {
+      if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
+      subscribed.add(roomId);
+      let set = hub.rooms.get(roomId);
+      if (!set) hub.rooms.set(roomId, (set = new Set()));
+      set.add(receive);
+    },
+    async unsubscribe(roomId) {
+      detach(roomId);
+    },
+    onMessages(h) {
+      handler = h;
+    },
+    subscribedRooms() {
+      return new Set(subscribed);
+    },
+    stats: () => stats.snapshot(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const roomId of [...subscribed]) detach(roomId);
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { ChatError } from '@chat/protocol';
+import type { ChatMessage } from '@chat/protocol';
+import { decodeBatch, encodeBatch } from './codec';
+import { DEFAULT_PREFIX, roomChannel } from './keys';
+import { createStatsCounter } from './stats';
+import type { MeteredRoomBus } from './types';
+
+/**
+ * The Redis commands and events the bus uses. Both ioredis `Redis` and
+ * `Cluster` fit; a Cluster must be created with `shardedSubscribers: true`
+ * to route SSUBSCRIBE to the shard that owns each room's channel.
+ */
+export interface ShardedPubSubClient {
+  spublish(channel: string, message: string): Promise<unknown>;
+  ssubscribe(...channels: string[]): Promise<unknown>;
+  sunsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  /** ioredis connection status; `close()` only sends SUNSUBSCRIBE on a ready connection. */
+  readonly status?: string;
+}
+
+export interface RedisBusOptions {
+  /** Channels are `<channelPrefix>:room:{<roomId>}`. Default `chat`. */
+  channelPrefix?: string;
+  /** Malformed payloads, a throwing handler, failed re-subscriptions. Never thrown. */
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * RoomBus on Redis 7 sharded pub/sub: one channel per room, so a node only
+ * receives rooms it subscribed (interest routing), on a standalone Redis and
+ * on a Cluster alike (where each room's traffic stays on one shard).
+ *
+ * `pub` may be the node's shared command client; `sub` must be dedicated to
+ * subscriptions (a connection in subscriber mode cannot run commands). It may
+ * be shared with another bus of a different prefix (each bus only reads its
+ * own channels), not with one of the same prefix.
+ */
+export function createRedisBus(
+  pub: ShardedPubSubClient,
+  sub: ShardedPubSubClient,
+  opts: RedisBusOptions = {},
+): MeteredRoomBus {
+  const prefix = opts.channelPrefix ?? DEFAULT_PREFIX;
+  const onError = opts.onError ?? (() => {});
+  const stats = createStatsCounter();
+  /** roomId -> channel, and back: the source of truth for what this node wants. */
+  const rooms = new Map<string, string>();
+  const byChannel = new Map<string, string>();
+  /** A subscribe in flight, so a second caller waits for the same SSUBSCRIBE. */
+  const pending = new Map<string, Promise<void>>();
+  let handler: ((roomId: string, messages: ChatMessage[]) => void) | undefined;
+  let closed = false;
+
+  const onMessage = (channel: Buffer | string, payload: Buffer | string): void => {
+    const roomId = byChannel.get(channel.toString());
+    // Not ours (another bus on this client) or a message in flight across an unsubscribe.
+    if (roomId === undefined) return;
+    let messages: ChatMessage[];
+    try {
+      messages = decodeBatch(payload.toString(), roomId);
+    } catch (err) {
+      stats.dropped();
+      onError(err);
+      return;
+    }
+    stats.received(messages.length);
+    try {
+      handler?.(roomId, messages);
+    } catch (err) {
+      onError(err);
+    }
+  };
+
+  // ioredis re-issues SSUBSCRIBE itself after a reconnect (autoResubscribe,
+  // on by default; Cluster's sharded subscribers do the same). We re-issue our
+  // own set anyway: SSUBSCRIBE is idempotent on the server, and this also
+  // covers clients built with autoResubscribe: false and subscriptions whose
+  // command was lost with the old connection.
+  const onReady = (): void => {
+    for (const channel of rooms.values()) sub.ssubscribe(channel).catch(onError);
+  };
+
+  sub.on('smessageBuffer', onMessage);
+  sub.on('ready', onReady);
+
+  function assertOpen(): void {
+    if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
+  }
+
+  return {
+    async publish(roomId, messages) {
+      assertOpen();
+      if (messages.length === 0) return;
+      await pub.spublish(roomChannel(prefix, roomId), encodeBatch(messages));
+      stats.published();
+    },
+    subscribe(roomId) {
+      try {
+        assertOpen();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (rooms.has(roomId)) return pending.get(roomId) ?? Promise.resolve();
+      const channel = roomChannel(prefix, roomId);
+      rooms.set(roomId, channel);
+      byChannel.set(channel, roomId);
+      // Channels of different rooms may live on different Cluster shards: one command per room.
+      const p = sub.ssubscribe(channel).then(
+        () => {
+          if (pending.get(roomId) === p) pending.delete(roomId);
+        },
+        (err: unknown) => {
+          if (pending.get(roomId) === p) pending.delete(roomId);
+          // Forget it so the caller may retry; a half-known subscription helps nobody.
+          if (rooms.get(roomId) === channel) {
+            rooms.delete(roomId);
+            byChannel.delete(channel);
+          }
+          throw err;
+        },
+      );
+      pending.set(roomId, p);
+      return p;
+    },
+    async unsubscribe(roomId) {
+      const channel = rooms.get(roomId);
+      if (channel === undefined) return;
+      rooms.delete(roomId);
+      byChannel.delete(channel);
+      pending.delete(roomId);
+      if (!closed) await sub.sunsubscribe(channel);
+    },
+    onMessages(h) {
+      handler = h;
+    },
+    subscribedRooms() {
+      return new Set(rooms.keys());
+    },
+    stats: () => stats.snapshot(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      sub.off('smessageBuffer', onMessage);
+      sub.off('ready', onReady);
+      const channels = [...rooms.values()];
+      rooms.clear();
+      byChannel.clear();
+      pending.clear();
+      // Best effort, and never queued behind a reconnect: on a connection that
+      // is down the subscriptions died with it, and the client may be closing.
+      if (sub.status !== undefined && sub.status !== 'ready') return;
+      await Promise.all(channels.map((c) => sub.sunsubscribe(c).catch(onError)));
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { ChatMessage } from '@chat/protocol';
+
+/**
+ * Carries stored messages from the node that stored them to every socket node
+ * that has members in the room, and only to those (interest routing).
+ * Messages of one publish call stay together and in order.
+ */
+export interface RoomBus {
+  publish(roomId: string, messages: readonly ChatMessage[]): Promise<void>;
+  /** Starts receiving the room's messages on this node. Idempotent per room. */
+  subscribe(roomId: string): Promise<void>;
+  unsubscribe(roomId: string): Promise<void>;
+  /** One handler per bus; it receives every batch of every subscribed room. */
+  onMessages(handler: (roomId: string, messages: ChatMessage[]) => void): void;
+  subscribedRooms(): ReadonlySet<string>;
+  /** Idempotent. Does not close clients passed in. */
+  close(): Promise<void>;
+}
+
+/** Counters since the bus was created; a node with no members in a room receives nothing of it. */
+export interface BusStats {
+  publishedBatches: number;
+  receivedBatches: number;
+  receivedMessages: number;
+  /** Payloads that arrived but were malformed and dropped. */
+  droppedBatches: number;
+}
+
+/** A RoomBus that counts its traffic (for metrics and for tests of interest routing). */
+export interface MeteredRoomBus extends RoomBus {
+  /** A snapshot; later traffic does not change the returned object. */
+  stats(): BusStats;
+}
+
+/** Hands out per-room sequence numbers without a database round trip. */
+export interface SeqAllocator {
+  /** Reserves `count` consecutive seqs for the room and returns the first. */
+  reserve(roomId: string, count: number): Promise<number>;
+}
+
+/** Where the allocator starts a room it has never seen (or that Redis forgot): the highest stored seq. */
+export type LoadMaxSeq = (roomId: string) => Promise<number>;

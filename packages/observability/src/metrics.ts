@@ -1,0 +1,30 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Latency buckets in seconds, from 0.5 ms to 5 s. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** Every metric a node exports. One registry per node (never the global one), passed in where needed. */
+export function createMetrics(opts: { nodeId: string; role: string; defaultMetrics?: boolean }) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ node: opts.nodeId, role: opts.role });
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    connectedSockets: new Gauge({ name: 'chat_connected_sockets', help: 'Sockets connected to this node', registers: r }),
+    localRooms: new Gauge({ name: 'chat_local_rooms', help: 'Rooms with at least one member on this node', registers: r }),
+    messagesIn: new Counter({ name: 'chat_messages_in_total', help: 'Messages accepted from clients and stored', registers: r }),
+    messagesOut: new Counter({ name: 'chat_messages_out_total', help: 'Message deliveries to local sockets (one per receiving socket)', registers: r }),
+    busBatchesReceived: new Counter({ name: 'chat_bus_batches_received_total', help: 'Room batches received from the bus (only rooms with local members)', registers: r }),
+    busMessagesReceived: new Counter({ name: 'chat_bus_messages_received_total', help: 'Messages received from the bus', registers: r }),
+    requestErrors: new Counter({ name: 'chat_request_errors_total', help: 'Requests answered with an error, by code', labelNames: ['code'] as const, registers: r }),
+    storeErrors: new Counter({ name: 'chat_store_errors_total', help: 'Failed store operations', registers: r }),
+    redisErrors: new Counter({ name: 'chat_redis_errors_total', help: 'Redis client errors', registers: r }),
+    storeLatency: new Histogram({ name: 'chat_store_write_seconds', help: 'Time to commit one group of messages', buckets: LATENCY_BUCKETS, registers: r }),
+    batchSize: new Histogram({ name: 'chat_store_batch_size', help: 'Messages per group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers: r }),
+    fanoutLatency: new Histogram({ name: 'chat_fanout_seconds', help: 'From a message being stored to its local emit on this node', buckets: LATENCY_BUCKETS, registers: r }),
+    ackLatency: new Histogram({ name: 'chat_ack_seconds', help: 'From a message event to its ack', buckets: LATENCY_BUCKETS, registers: r }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,37 @@
+import type { ErrorBody } from './errors';
+import type { ChatMessage, HistoryPage, MembersUpdate } from './types';
+import type { HistoryRequest, RoomRef, SendMessageRequest } from './schemas';
+
+/** Every client request is acknowledged with one of these. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+export type AckFn<T extends object = object> = (reply: Ack<T>) => void;
+
+export const EVENTS = {
+  message: 'message',
+  members: 'members',
+  history: 'history',
+  join: 'join',
+  leave: 'leave',
+  /** Server -> client: an error for a request that carried no ack callback. */
+  error: 'chat_error',
+} as const;
+
+export interface ServerToClientEvents {
+  message: (message: ChatMessage) => void;
+  members: (update: MembersUpdate) => void;
+  chat_error: (error: ErrorBody & { event: string }) => void;
+}
+
+export interface ClientToServerEvents {
+  message: (req: SendMessageRequest, ack: AckFn<{ message: ChatMessage }>) => void;
+  history: (req: HistoryRequest, ack: AckFn<HistoryPage>) => void;
+  join: (req: RoomRef, ack: AckFn) => void;
+  leave: (req: RoomRef, ack: AckFn) => void;
+}
+
+export interface HandshakeAuth {
+  token: string;
+  roomId?: string;
+}
+
+export const SOCKET_PATH = '/socket.io';

@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory from 'knex';
+import type { Knex } from 'knex';
+import Redis, { Cluster } from 'ioredis';
+import { createKnexStore, knexConfig, migrateLatest } from '@chat/store';
+import type { ChatStore } from '@chat/store';
+import { createMemoryPresence, createRedisPresence } from '@chat/presence';
+import type { Departure, PresenceStore } from '@chat/presence';
+import { createMemoryBus, createMemorySeqAllocator, createRedisBus, createRedisSeqAllocator } from '@chat/fanout';
+import type { RoomBus, SeqAllocator } from '@chat/fanout';
+import { createMemoryRateLimiter, createRedisRateLimiter } from '@chat/ratelimit';
+import { createTokenService } from '@chat/auth';
+import type { TokenService } from '@chat/auth';
+import { createChatService, createMessageWriter, toChatMessage } from '@chat/chat';
+import type { ChatService, MessageWriter } from '@chat/chat';
+import type { Logger, Metrics } from '@chat/observability';
+import type { Config } from './config';
+import { loadOrCreateTokenSecret } from './token-secret';
+
+export type RedisClient = Redis | Cluster;
+
+/** Everything a node is connected to, built once by main.ts and closed once on the way out. */
+export interface Infrastructure {
+  config: Config;
+  chat: ChatService;
+  store: ChatStore;
+  presence: PresenceStore;
+  bus: RoomBus;
+  seq: SeqAllocator;
+  tokens: TokenService;
+  writer: MessageWriter;
+  /** Present in cluster mode: clients for the socket.io adapter (pub and a dedicated subscriber). */
+  redis?: { pub: RedisClient; sub: RedisClient };
+  /** Store, and Redis where configured, answer. */
+  ready(): Promise<boolean>;
+  /** Idempotent: commits pending writes, stops timers, disconnects. */
+  close(): Promise<void>;
+}
+
+const KEY_PREFIX = 'chat';
+
+/** The composition root: connects to the configured backends and wires the domain on top. */
+export async function openInfrastructure(
+  config: Config,
+  deps: { logger: Logger; metrics: Metrics; onDepartures?: (d: Departure[]) => void },
+): Promise<Infrastructure> {
+  const { logger, metrics } = deps;
+  const db = knexFactory(
+    knexConfig(config.MYSQL_URL ? { mysqlUrl: config.MYSQL_URL } : { sqliteFile: sqliteFile(config.DATA_DIR) }),
+  );
+  await migrateLatest(db);
+  const store = createKnexStore(db);
+
+  const redis = config.clustered ? connectRedis(config, logger, metrics) : undefined;
+  const tokens = createTokenService({
+    secret: config.TOKEN_SECRET ?? loadOrCreateTokenSecret(config.DATA_DIR),
+    ttlSec: config.TOKEN_TTL_SEC,
+  });
+
+  let chat: ChatService | undefined;
+  const presenceOpts = {
+    nodeId: config.nodeId,
+    heartbeatIntervalMs: config.PRESENCE_HEARTBEAT_MS,
+    nodeTtlMs: config.PRESENCE_NODE_TTL_MS,
+    onDepartures: (departures: Departure[]) => {
+      deps.onDepartures?.(departures);
+      chat?.announceDepartures(departures).catch((err) => logger.warn({ err }, 'announcing departures failed'));
+    },
+    onError: (err: unknown) => logger.warn({ err }, 'presence background pass failed'),
+  };
+  const loadMax = (roomId: string) => store.maxSeq(roomId);
+
+  const presence = redis
+    ? createRedisPresence(redis.commands, { ...presenceOpts, keyPrefix: KEY_PREFIX })
+    : createMemoryPresence(presenceOpts);
+  const bus = redis
+    ? createRedisBus(redis.commands, redis.busSub, {
+        channelPrefix: KEY_PREFIX,
+        onError: (err: unknown) => logger.debug({ err }, 'bus message dropped'),
+      })
+    : createMemoryBus();
+  const seq = redis
+    ? createRedisSeqAllocator(redis.commands, { keyPrefix: KEY_PREFIX, loadMax })
+    : createMemorySeqAllocator(loadMax);
+  const messageRule = { ...config.MESSAGE_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:msg` };
+  const sessionRule = { ...config.SESSION_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:session` };
+  const messageLimiter = redis ? createRedisRateLimiter(redis.commands, messageRule) : createMemoryRateLimiter(messageRule);
+  const sessionLimiter = redis ? createRedisRateLimiter(redis.commands, sessionRule) : createMemoryRateLimiter(sessionRule);
+
+  const writer = createMessageWriter({
+    store,
+    ...(config.GROUP_COMMIT
+      ? { maxDelayMs: config.GROUP_COMMIT_MAX_DELAY_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH, concurrency: 1 }
+      : { maxDelayMs: 0, maxBatch: 1, concurrency: 16 }),
+    onCommitted: (batch) => {
+      metrics.messagesIn.inc(batch.filter((m) => m.kind === 'user').length);
+      for (const [roomId, msgs] of groupByRoom(batch)) {
+        bus.publish(roomId, msgs.map(toChatMessage)).catch((err) => {
+          metrics.redisErrors.inc();
+          logger.warn({ err, roomId }, 'publishing stored messages failed; receivers will fill the gap from the store');
+        });
+      }
+    },
+    onCommit: (size, seconds, failed) => {
+      metrics.batchSize.observe(size);
+      metrics.storeLatency.observe(seconds);
+      if (failed) metrics.storeErrors.inc();
+    },
+  });
+
+  chat = createChatService({ store, presence, seq, writer, tokens, messageLimiter, sessionLimiter });
+  presence.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    chat,
+    store,
+    presence,
+    bus,
+    seq,
+    tokens,
+    writer,
+    redis: redis ? { pub: redis.commands, sub: redis.adapterSub } : undefined,
+    async ready() {
+      try {
+        await store.ping();
+        if (redis) await redis.commands.ping();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      closing ??= (async () => {
+        await writer.close();
+        await presence.close();
+        await bus.close();
+        if (redis) await Promise.all(redis.all.map((c) => c.quit().catch(() => c.disconnect())));
+        await db.destroy();
+      })();
+      return closing;
+    },
+  };
+}
+
+function sqliteFile(dataDir: string): string {
+  fs.mkdirSync(dataDir, { recursive: true });
+  return path.join(dataDir, 'chat.sqlite3');
+}
+
+function connectRedis(config: Config, logger: Logger, metrics: Metrics) {
+  const make = (): RedisClient => {
+    const client: RedisClient =
+      config.redisClusterNodes.length > 0
+        ? new Cluster(config.redisClusterNodes, {
+            shardedSubscribers: true,
+            redisOptions: { maxRetriesPerRequest: 3 },
+          } as ConstructorParameters<typeof Cluster>[1])
+        : new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3 });
+    client.on('error', (err: unknown) => {
+      metrics.redisErrors.inc();
+      logger.warn({ err }, 'redis error');
+    });
+    return client;
+  };
+  const commands = make();
+  const busSub = make();
+  const adapterSub = make();
+  return { commands, busSub, adapterSub, all: [commands, busSub, adapterSub] };
+}
+
+function groupByRoom<T extends { roomId: string }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(item.roomId);
+    if (list) list.push(item);
+    else out.set(item.roomId, [item]);
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import type { MessageKind, SystemEvent } from '@chat/protocol';
+import type { RoomRecord, StoredMessage, UserRecord } from './types';
+
+/**
+ * Row shapes as the drivers return them. BIGINT may arrive as a string
+ * (mysql2 beyond 2^53, or other driver settings), so numbers are converted on the way out.
+ */
+export interface RoomRow {
+  id: string;
+  name: string;
+  status: string;
+  created_at: number | string;
+}
+
+export interface UserRow {
+  id: string;
+  nick_name: string;
+  head_num: number | string;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+export interface MemberRow {
+  room_id: string;
+  user_id: string;
+  joined_at: number | string;
+}
+
+export interface MessageRow {
+  room_id: string;
+  seq: number | string;
+  id: string;
+  user_id: string;
+  nick_name: string;
+  content: string;
+  kind: string;
+  event: string | null;
+  client_msg_id: string | null;
+  sent_at: number | string;
+}
+
+export function toRoom(row: RoomRow): RoomRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status === 'inactive' ? 'inactive' : 'active',
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    nickName: row.nick_name,
+    headNum: Number(row.head_num),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export function toMessage(row: MessageRow): StoredMessage {
+  const msg: StoredMessage = {
+    id: row.id,
+    roomId: row.room_id,
+    seq: Number(row.seq),
+    userId: row.user_id,
+    nickName: row.nick_name,
+    content: row.content,
+    kind: row.kind as MessageKind,
+    sentAt: Number(row.sent_at),
+  };
+  // Absent rather than null/undefined keys, so stored and fresh messages compare equal.
+  if (row.event !== null) msg.event = row.event as SystemEvent;
+  if (row.client_msg_id !== null) msg.clientMsgId = row.client_msg_id;
+  return msg;
+}
+
+export function fromMessage(msg: StoredMessage): MessageRow {
+  return {
+    room_id: msg.roomId,
+    seq: msg.seq,
+    id: msg.id,
+    user_id: msg.userId,
+    nick_name: msg.nickName,
+    content: msg.content,
+    kind: msg.kind,
+    event: msg.event ?? null,
+    client_msg_id: msg.clientMsgId ?? null,
+    sent_at: msg.sentAt,
+  };
+}

@@ -1,0 +1,80 @@
+import { io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import type { Ack, ChatMessage, MembersUpdate } from '@chat/protocol';
+import { waitUntil } from './wait';
+
+/** A connected test client that records everything it receives from the moment it connects. */
+export interface TestClient {
+  socket: Socket;
+  messages: ChatMessage[];
+  members: MembersUpdate[];
+  errors: Array<{ code: string; event: string }>;
+  request<T extends object = object>(event: string, payload: unknown, timeoutMs?: number): Promise<Ack<T>>;
+  waitForMessage(pred: (m: ChatMessage) => boolean, what?: string, timeoutMs?: number): Promise<ChatMessage>;
+  waitForMembers(pred: (u: MembersUpdate) => boolean, what?: string, timeoutMs?: number): Promise<MembersUpdate>;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  token?: string;
+  roomId?: string;
+  auth?: unknown;
+  transports?: Array<'websocket' | 'polling'>;
+  parser?: unknown;
+  timeoutMs?: number;
+}
+
+/** Connects; rejects with the server's `connect_error` message (e.g. `unauthorized`). */
+export function connect(url: string, opts: ConnectOptions = {}): Promise<TestClient> {
+  const auth = opts.auth ?? { token: opts.token, ...(opts.roomId ? { roomId: opts.roomId } : {}) };
+  const socket = io(url, {
+    path: '/socket.io',
+    auth: auth as Record<string, unknown>,
+    transports: opts.transports ?? ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    withCredentials: true,
+    timeout: opts.timeoutMs ?? 5000,
+    ...(opts.parser ? { parser: opts.parser as never } : {}),
+  });
+  const client: TestClient = {
+    socket,
+    messages: [],
+    members: [],
+    errors: [],
+    async request(event, payload, timeoutMs = 5000) {
+      return socket.timeout(timeoutMs).emitWithAck(event, payload);
+    },
+    waitForMessage(pred, what = 'message', timeoutMs = 5000) {
+      return waitUntil(() => client.messages.find(pred), { timeoutMs, what });
+    },
+    waitForMembers(pred, what = 'members update', timeoutMs = 5000) {
+      return waitUntil(() => client.members.find(pred), { timeoutMs, what });
+    },
+    close() {
+      socket.disconnect();
+    },
+  };
+  socket.on('message', (m: ChatMessage) => client.messages.push(m));
+  socket.on('members', (u: MembersUpdate) => client.members.push(u));
+  socket.on('chat_error', (e: { code: string; event: string }) => client.errors.push(e));
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(client));
+    // A CONNECT payload the server's parser refuses ends the transport without a connect_error.
+    socket.once('disconnect', (reason: string) => reject(new Error(`disconnected: ${reason}`)));
+    socket.once('connect_error', (err: Error) => {
+      socket.disconnect();
+      reject(err);
+    });
+  });
+}
+
+export function connectError(url: string, opts: ConnectOptions): Promise<string> {
+  return connect(url, opts).then(
+    (c) => {
+      c.close();
+      throw new Error('expected the connection to be refused');
+    },
+    (err: Error) => err.message,
+  );
+}

@@ -1,0 +1,440 @@
+import { createTokenService } from '@chat/auth';
+import type { ChatMessage } from '@chat/protocol';
+import { connect, connectError } from './client';
+import type { TestClient } from './client';
+import { newSession, request } from './http';
+import { randomSuffix, waitUntil } from './wait';
+
+/** A deployment under test: one URL a client needs, and the secret its tokens are signed with. */
+export interface WireTarget {
+  url: string;
+  tokenSecret: string;
+  /** Server-side MESSAGE_RATE_LIMIT points (per window) so the rate test knows how far to go. */
+  messagePointsPerWindow: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The black-box contract of docs/protocol.md, written once and run against
+ * every deployment: embedded on SQLite, embedded on MySQL, and the cluster
+ * behind the load balancer.
+ */
+export function wireContract(name: string, start: () => Promise<WireTarget>): void {
+  describe(`wire contract: ${name}`, () => {
+    let t: WireTarget;
+    const clients: TestClient[] = [];
+    const open = async (...args: Parameters<typeof connect>) => {
+      const c = await connect(...args);
+      clients.push(c);
+      return c;
+    };
+
+    beforeAll(async () => {
+      t = await start();
+    });
+    afterEach(() => {
+      clients.splice(0).forEach((c) => c.close());
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    const stillUp = async () => {
+      expect((await request(t.url, 'GET', '/healthz')).status).toBe(200);
+    };
+
+    describe('REST', () => {
+      test('POST /api/v1/sessions creates a user and a room, same names same ids', async () => {
+        const room = `room-${randomSuffix()}`;
+        const nick = `nick-${randomSuffix()}`;
+        const a = await request(t.url, 'POST', '/api/v1/sessions', { json: { nickName: nick, chatroomName: room, headNum: 3 } });
+        expect(a.status).toBe(201);
+        expect(a.body).toEqual({
+          token: expect.any(String),
+          userId: expect.any(String),
+          roomId: expect.any(String),
+          nickName: nick,
+          chatroomName: room,
+          headNum: 3,
+        });
+        const b = await request(t.url, 'POST', '/api/v1/sessions', { json: { nickName: nick, chatroomName: room } });
+        expect(b.body.userId).toBe(a.body.userId);
+        expect(b.body.roomId).toBe(a.body.roomId);
+        expect(b.body.headNum).toBe(3);
+        const other = await newSession(t.url, { chatroomName: room });
+        expect(other.roomId).toBe(a.body.roomId);
+        expect(other.userId).not.toBe(a.body.userId);
+        expect(other.headNum).toBe(0);
+      });
+
+      test.each([
+        ['missing nickName', { chatroomName: 'r' }],
+        ['missing chatroomName', { nickName: 'n' }],
+        ['empty nickName', { nickName: '', chatroomName: 'r' }],
+        ['blank chatroomName', { nickName: 'n', chatroomName: '   ' }],
+        ['nickName over 32', { nickName: 'x'.repeat(33), chatroomName: 'r' }],
+        ['chatroomName over 64', { nickName: 'n', chatroomName: 'x'.repeat(65) }],
+        ['control character', { nickName: 'a\u0007b', chatroomName: 'r' }],
+        ['newline in room', { nickName: 'n', chatroomName: 'a\nb' }],
+        ['number nickName', { nickName: 42, chatroomName: 'r' }],
+        ['object chatroomName', { nickName: 'n', chatroomName: { $ne: 1 } }],
+        ['negative headNum', { nickName: 'n', chatroomName: 'r', headNum: -1 }],
+        ['text headNum', { nickName: 'n', chatroomName: 'r', headNum: 'abc' }],
+        ['array body', [1, 2]],
+      ])('POST /api/v1/sessions refuses %s with 400 bad_request', async (_label, json) => {
+        const r = await request(t.url, 'POST', '/api/v1/sessions', { json });
+        expect(r.status).toBe(400);
+        expect(r.body.error.code).toBe('bad_request');
+        expect(typeof r.body.error.message).toBe('string');
+      });
+
+      test('a body that is not JSON is a 400 bad_request', async () => {
+        for (const [raw, type] of [['{"nickName":', 'application/json'], ['nickName=a&chatroomName=b', 'application/x-www-form-urlencoded'], ['hello', 'text/plain']] as const) {
+          const r = await request(t.url, 'POST', '/api/v1/sessions', { raw, contentType: type });
+          expect(r.status).toBe(400);
+          expect(r.body.error.code).toBe('bad_request');
+        }
+        await stillUp();
+      });
+
+      test('names at the limits and injection-looking names are stored verbatim', async () => {
+        const nick = `'; DROP TABLE users; --`.slice(0, 32);
+        const room = `<script>alert(1)</script>${'x'.repeat(64)}`.slice(0, 64);
+        const s = await newSession(t.url, { nickName: nick + randomSuffix().slice(0, 32 - nick.length), chatroomName: room });
+        expect(s.chatroomName).toBe(room);
+        const info = await request(t.url, 'GET', `/api/v1/rooms/${s.roomId}`);
+        expect(info.body.name).toBe(room);
+      });
+
+      test('GET /api/v1/rooms/count counts rooms', async () => {
+        const before = (await request(t.url, 'GET', '/api/v1/rooms/count')).body.count;
+        expect(typeof before).toBe('number');
+        await newSession(t.url);
+        const after = (await request(t.url, 'GET', '/api/v1/rooms/count')).body.count;
+        expect(after).toBeGreaterThanOrEqual(before + 1);
+      });
+
+      test('GET /api/v1/rooms/:roomId and users/:userId, 404 for unknown ids', async () => {
+        const s = await newSession(t.url, { headNum: 7 });
+        const room = await request(t.url, 'GET', `/api/v1/rooms/${s.roomId}`);
+        expect(room.status).toBe(200);
+        expect(room.body).toEqual({ id: s.roomId, name: s.chatroomName, createdAt: expect.any(String), online: 0 });
+        expect(new Date(room.body.createdAt).toISOString()).toBe(room.body.createdAt);
+        const user = await request(t.url, 'GET', `/api/v1/users/${s.userId}`);
+        expect(user.body).toEqual({ id: s.userId, nickName: s.nickName, headNum: 7, status: 'offline' });
+        for (const path of ['/api/v1/rooms/room_nope', '/api/v1/users/user_nope', `/api/v1/rooms/${encodeURIComponent("' OR 1=1 --")}`]) {
+          const r = await request(t.url, 'GET', path);
+          expect(r.status).toBe(404);
+          expect(r.body.error.code).toBe('not_found');
+        }
+      });
+
+      test('members and online status follow sockets', async () => {
+        const a = await newSession(t.url);
+        const c = await open(t.url, { token: a.token, roomId: a.roomId });
+        await c.waitForMembers((u) => u.members.some((m) => m.userId === a.userId), 'own members update');
+        const members = await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}/members`);
+        expect(members.body).toEqual({ members: [{ userId: a.userId, nickName: a.nickName, headNum: a.headNum }] });
+        expect((await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}`)).body.online).toBe(1);
+        expect((await request(t.url, 'GET', `/api/v1/users/${a.userId}`)).body.status).toBe('online');
+        c.close();
+        await waitUntil(async () => (await request(t.url, 'GET', `/api/v1/users/${a.userId}`)).body.status === 'offline', { what: 'offline' });
+        expect((await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}/members`)).body.members).toEqual([]);
+        expect((await request(t.url, 'GET', '/api/v1/rooms/room_nope/members')).status).toBe(404);
+      });
+
+      test('GET messages pages newest-first windows oldest..newest and needs a token', async () => {
+        const a = await newSession(t.url);
+        const c = await open(t.url, { token: a.token, roomId: a.roomId });
+        await c.waitForMessage((m) => m.event === 'join');
+        for (let i = 1; i <= 12; i++) {
+          const r = await c.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: `m${i}` });
+          expect(r.ok).toBe(true);
+        }
+        const path = `/api/v1/rooms/${a.roomId}/messages`;
+        expect((await request(t.url, 'GET', path)).status).toBe(401);
+        expect((await request(t.url, 'GET', path, { token: 'garbage' })).body.error.code).toBe('unauthorized');
+        const page = await request(t.url, 'GET', `${path}?limit=5`, { token: a.token });
+        expect(page.status).toBe(200);
+        expect(page.body.messages.map((m: ChatMessage) => m.content)).toEqual(['m8', 'm9', 'm10', 'm11', 'm12']);
+        expect(page.body.hasMore).toBe(true);
+        const seqs = page.body.messages.map((m: ChatMessage) => m.seq);
+        const older = await request(t.url, 'GET', `${path}?limit=5&before=${seqs[0]}`, { token: a.token });
+        expect(older.body.messages.map((m: ChatMessage) => m.content)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
+        const all = await request(t.url, 'GET', path, { token: a.token });
+        expect(all.body.messages).toHaveLength(13); // the join message and twelve
+        expect(all.body.hasMore).toBe(false);
+        for (const q of ['limit=201', 'limit=0', 'limit=abc', 'before=-1', 'before=x']) {
+          const bad = await request(t.url, 'GET', `${path}?${q}`, { token: a.token });
+          expect(bad.status).toBe(400);
+          expect(bad.body.error.code).toBe('bad_request');
+        }
+        const stranger = await newSession(t.url);
+        const denied = await request(t.url, 'GET', path, { token: stranger.token });
+        expect(denied.status).toBe(403);
+        expect(denied.body.error.code).toBe('not_member');
+        expect((await request(t.url, 'GET', '/api/v1/rooms/room_nope/messages', { token: a.token })).status).toBe(404);
+      });
+
+      test('healthz, readyz and metrics', async () => {
+        expect((await request(t.url, 'GET', '/healthz')).status).toBe(200);
+        expect((await request(t.url, 'GET', '/readyz')).status).toBe(200);
+        const metrics = await request<string>(t.url, 'GET', '/metrics');
+        expect(metrics.status).toBe(200);
+        expect(metrics.body).toContain('chat_connected_sockets');
+      });
+
+      test('unknown routes are 404 not_found and headers are set deliberately', async () => {
+        const r = await request(t.url, 'GET', '/api/v1/nope');
+        expect(r.status).toBe(404);
+        expect(r.body.error.code).toBe('not_found');
+        expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(r.headers.get('x-powered-by')).toBeNull();
+      });
+    });
+
+    describe('seed-compatible /mysql routes', () => {
+      test('createChatroom, getRoomNums, getRoomInfo, getUserInfo', async () => {
+        const room = `seed-${randomSuffix()}`;
+        const nick = `seed-${randomSuffix()}`;
+        const created = await request(t.url, 'POST', '/mysql/createChatroom', { json: { chatroomName: room, nickName: nick, headNum: 2 } });
+        expect(created.status).toBe(200);
+        expect(created.body).toEqual({ success: true, data: { chatroomId: expect.any(String), nickId: expect.any(String), token: expect.any(String) } });
+        const again = await request(t.url, 'POST', '/mysql/createChatroom', { json: { chatroomName: room, nickName: nick, headNum: 2 } });
+        expect(again.body.data.chatroomId).toBe(created.body.data.chatroomId);
+        expect(again.body.data.nickId).toBe(created.body.data.nickId);
+        const nums = await request(t.url, 'GET', '/mysql/getRoomNums');
+        expect(nums.body).toEqual({ success: true, data: expect.any(Number) });
+        expect((await request(t.url, 'POST', '/mysql/getRoomInfo', { json: { roomId: created.body.data.chatroomId } })).body).toEqual({ success: true, data: room });
+        expect((await request(t.url, 'POST', '/mysql/getUserInfo', { json: { userId: created.body.data.nickId } })).body).toEqual({ success: true, data: nick });
+        const missing = await request(t.url, 'POST', '/mysql/getRoomInfo', { json: { roomId: 'room_nope' } });
+        expect(missing.status).toBe(404);
+        expect(missing.body).toEqual({ success: false, error: { code: 'not_found', message: expect.any(String) } });
+        const bad = await request(t.url, 'POST', '/mysql/createChatroom', { json: { chatroomName: '', nickName: nick } });
+        expect(bad.status).toBe(400);
+        expect(bad.body.success).toBe(false);
+        expect(bad.body.error.code).toBe('bad_request');
+        expect((await request(t.url, 'POST', '/mysql/getUserInfo', { json: {} })).body.error.code).toBe('bad_request');
+      });
+
+      test('validateNickIdByRoomId is true only while the user is online in the room', async () => {
+        const a = await newSession(t.url);
+        const body = { roomId: a.roomId, nickId: a.userId };
+        expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: body })).body).toEqual({ success: false });
+        const c = await open(t.url, { token: a.token, roomId: a.roomId });
+        await c.waitForMembers((u) => u.members.length === 1);
+        expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: body })).body).toEqual({ success: true });
+        expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: { roomId: 'room_nope', nickId: a.userId } })).body).toEqual({ success: false });
+        expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: { roomId: 5 } })).body.error.code).toBe('bad_request');
+      });
+    });
+
+    describe('socket.io', () => {
+      test('handshake refuses missing, garbage, tampered, foreign and expired tokens', async () => {
+        const a = await newSession(t.url);
+        const tampered = a.token.slice(0, -3) + (a.token.endsWith('AAA') ? 'BBB' : 'AAA');
+        const foreign = await createTokenService({ secret: 'x'.repeat(40), ttlSec: 60 }).issue({ userId: a.userId, nickName: a.nickName, headNum: 0 });
+        const expired = await createTokenService({ secret: t.tokenSecret, ttlSec: -60 }).issue({ userId: a.userId, nickName: a.nickName, headNum: 0 });
+        for (const auth of [{}, { token: '' }, { token: 'garbage' }, { token: tampered }, { token: foreign }, { token: expired }, { token: 42 }]) {
+          expect(await connectError(t.url, { auth })).toBe('unauthorized');
+        }
+        expect(await connectError(t.url, { token: a.token, roomId: 'room_nope' })).toBe('not_found');
+      });
+
+      test('joining announces the join once and sends members to everyone, joiner included', async () => {
+        const a = await newSession(t.url);
+        const b = await newSession(t.url, { chatroomName: a.chatroomName });
+        const ca = await open(t.url, { token: a.token, roomId: a.roomId });
+        const join = await ca.waitForMessage((m) => m.event === 'join' && m.userId === a.userId, 'own join');
+        expect(join).toMatchObject({ roomId: a.roomId, kind: 'system', event: 'join', nickName: a.nickName, seq: expect.any(Number), id: expect.any(String), sentAt: expect.any(String) });
+        const cb = await open(t.url, { token: b.token, roomId: b.roomId });
+        await ca.waitForMessage((m) => m.event === 'join' && m.userId === b.userId, 'b join seen by a');
+        const both = (u: { members: Array<{ userId: string }> }) => u.members.length === 2;
+        const ua = await ca.waitForMembers(both, 'a sees two members');
+        await cb.waitForMembers(both, 'b (the joiner) sees two members');
+        expect(ua.roomId).toBe(a.roomId);
+        expect(ua.members).toEqual(expect.arrayContaining([{ userId: a.userId, nickName: a.nickName, headNum: a.headNum }, { userId: b.userId, nickName: b.nickName, headNum: b.headNum }]));
+        // A second tab of b: no second join message.
+        const cb2 = await open(t.url, { token: b.token, roomId: b.roomId });
+        await cb2.waitForMembers(both, 'second tab gets members');
+        cb2.close();
+        // b closes the last tab: one leave.
+        const r = await ca.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: 'marker' });
+        expect(r.ok).toBe(true);
+        cb.close();
+        await ca.waitForMessage((m) => m.event === 'leave' && m.userId === b.userId, 'b leave');
+        await ca.waitForMembers((u) => u.members.length === 1 && u.members[0]!.userId === a.userId, 'members after leave');
+        expect(ca.messages.filter((m) => m.event === 'join' && m.userId === b.userId)).toHaveLength(1);
+        expect(ca.messages.filter((m) => m.event === 'leave' && m.userId === b.userId)).toHaveLength(1);
+        const history = await ca.request<{ messages: ChatMessage[] }>('history', { roomId: a.roomId });
+        if (!history.ok) throw new Error('history failed');
+        expect(history.messages.filter((m) => m.kind === 'system').map((m) => `${m.event}:${m.userId}`)).toEqual([
+          `join:${a.userId}`,
+          `join:${b.userId}`,
+          `leave:${b.userId}`,
+        ]);
+      });
+
+      test('message is acked after storage, broadcast to the room with seq growing by one, identity from the token', async () => {
+        const a = await newSession(t.url);
+        const b = await newSession(t.url, { chatroomName: a.chatroomName });
+        const ca = await open(t.url, { token: a.token, roomId: a.roomId });
+        const cb = await open(t.url, { token: b.token, roomId: b.roomId });
+        await ca.waitForMessage((m) => m.event === 'join' && m.userId === b.userId);
+        const sent: ChatMessage[] = [];
+        for (let i = 0; i < 5; i++) {
+          const r = await ca.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: `hello ${i}`, userId: b.userId, nickName: 'forged', sendUserId: b.userId });
+          if (!r.ok) throw new Error(JSON.stringify(r.error));
+          sent.push(r.message);
+        }
+        for (const m of sent) expect(m).toMatchObject({ userId: a.userId, nickName: a.nickName, kind: 'user', roomId: a.roomId });
+        for (let i = 1; i < sent.length; i++) expect(sent[i]!.seq).toBe(sent[i - 1]!.seq + 1);
+        const last = sent[sent.length - 1]!;
+        await cb.waitForMessage((m) => m.id === last.id, 'b receives');
+        await ca.waitForMessage((m) => m.id === last.id, 'sender receives its own');
+        const got = cb.messages.filter((m) => m.kind === 'user');
+        expect(got).toEqual(sent);
+        const seqs = cb.messages.map((m) => m.seq);
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1]! + 1);
+      });
+
+      test('same clientMsgId from the same user is stored once and both acks carry the same message', async () => {
+        const a = await newSession(t.url);
+        const ca = await open(t.url, { token: a.token, roomId: a.roomId });
+        await ca.waitForMessage((m) => m.event === 'join');
+        const payload = { roomId: a.roomId, content: 'once', clientMsgId: `c-${randomSuffix()}` };
+        const [r1, r2] = await Promise.all([ca.request<{ message: ChatMessage }>('message', payload), ca.request<{ message: ChatMessage }>('message', payload)]);
+        const r3 = await ca.request<{ message: ChatMessage }>('message', payload);
+        if (!r1.ok || !r2.ok || !r3.ok) throw new Error('send failed');
+        expect(r2.message).toEqual(r1.message);
+        expect(r3.message).toEqual(r1.message);
+        expect(r1.message.clientMsgId).toBe(payload.clientMsgId);
+        const h = await ca.request<{ messages: ChatMessage[] }>('history', { roomId: a.roomId });
+        if (!h.ok) throw new Error('history failed');
+        expect(h.messages.filter((m) => m.content === 'once')).toHaveLength(1);
+        // Another user may use the same clientMsgId.
+        const b = await newSession(t.url, { chatroomName: a.chatroomName });
+        const cb = await open(t.url, { token: b.token, roomId: b.roomId });
+        const rb = await cb.request<{ message: ChatMessage }>('message', payload);
+        if (!rb.ok) throw new Error('b send failed');
+        expect(rb.message.id).not.toBe(r1.message.id);
+      });
+
+      test('history over the socket pages by seq and is limited to 200', async () => {
+        const a = await newSession(t.url);
+        const ca = await open(t.url, { token: a.token, roomId: a.roomId });
+        await ca.waitForMessage((m) => m.event === 'join');
+        for (let i = 0; i < 8; i++) await ca.request('message', { roomId: a.roomId, content: `h${i}` });
+        const newest = await ca.request<{ messages: ChatMessage[]; hasMore: boolean }>('history', { roomId: a.roomId, limit: 3 });
+        if (!newest.ok) throw new Error('history failed');
+        expect(newest.messages.map((m) => m.content)).toEqual(['h5', 'h6', 'h7']);
+        expect(newest.hasMore).toBe(true);
+        const older = await ca.request<{ messages: ChatMessage[]; hasMore: boolean }>('history', { roomId: a.roomId, before: newest.messages[0]!.seq, limit: 200 });
+        if (!older.ok) throw new Error('history failed');
+        expect(older.messages.map((m) => m.content)).toEqual([`${a.nickName} joined the room`, 'h0', 'h1', 'h2', 'h3', 'h4']);
+        expect(older.hasMore).toBe(false);
+        const tooMany = await ca.request('history', { roomId: a.roomId, limit: 201 });
+        expect(tooMany).toEqual({ ok: false, error: { code: 'bad_request', message: expect.any(String) } });
+      });
+
+      test('join and leave events with acks; not_member and not_found', async () => {
+        const a = await newSession(t.url);
+        const other = await newSession(t.url);
+        const c = await open(t.url, { token: a.token });
+        expect(await c.request('message', { roomId: a.roomId, content: 'x' })).toEqual({ ok: false, error: { code: 'not_member', message: expect.any(String) } });
+        expect(await c.request('history', { roomId: a.roomId })).toMatchObject({ ok: false, error: { code: 'not_member' } });
+        expect(await c.request('leave', { roomId: a.roomId })).toMatchObject({ ok: false, error: { code: 'not_member' } });
+        expect(await c.request('join', { roomId: 'room_nope' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+        expect(await c.request('join', { roomId: a.roomId })).toEqual({ ok: true });
+        await c.waitForMessage((m) => m.event === 'join' && m.roomId === a.roomId);
+        expect(await c.request('join', { roomId: other.roomId })).toEqual({ ok: true });
+        expect((await c.request('message', { roomId: other.roomId, content: 'in two rooms' })).ok).toBe(true);
+        expect(await c.request('leave', { roomId: a.roomId })).toEqual({ ok: true });
+        expect(await c.request('message', { roomId: a.roomId, content: 'x' })).toMatchObject({ ok: false, error: { code: 'not_member' } });
+        const watcher = await open(t.url, { token: other.token, roomId: other.roomId });
+        const h = await watcher.request<{ messages: ChatMessage[] }>('history', { roomId: other.roomId });
+        if (!h.ok) throw new Error('history failed');
+        expect(h.messages.find((m) => m.content === 'in two rooms')).toMatchObject({ userId: a.userId, roomId: other.roomId });
+      });
+
+      test('bad input gets a code, the connection and the process stay up', async () => {
+        const a = await newSession(t.url);
+        const c = await open(t.url, { token: a.token, roomId: a.roomId });
+        await c.waitForMessage((m) => m.event === 'join');
+        const bad: Array<[string, unknown, string]> = [
+          ['message', undefined, 'bad_request'],
+          ['message', null, 'bad_request'],
+          ['message', 'text', 'bad_request'],
+          ['message', { roomId: a.roomId }, 'bad_request'],
+          ['message', { roomId: a.roomId, content: '' }, 'bad_request'],
+          ['message', { roomId: a.roomId, content: 42 }, 'bad_request'],
+          ['message', { roomId: 42, content: 'x' }, 'bad_request'],
+          ['message', { roomId: a.roomId, content: 'x', clientMsgId: 'c'.repeat(65) }, 'bad_request'],
+          ['message', { roomId: a.roomId, content: 'x'.repeat(4001) }, 'too_large'],
+          ['message', { roomId: a.roomId, content: 'y'.repeat(100_000) }, 'too_large'],
+          ['message', { roomId: 'room_nope', content: 'x' }, 'not_member'],
+          ['history', { roomId: a.roomId, before: 'x' }, 'bad_request'],
+          ['history', { roomId: a.roomId, limit: -1 }, 'bad_request'],
+          ['history', [], 'bad_request'],
+          ['join', {}, 'bad_request'],
+          ['join', { roomId: 'r'.repeat(1000) }, 'bad_request'],
+          ['leave', 7, 'bad_request'],
+          ['no_such_event', { a: 1 }, 'bad_request'],
+        ];
+        for (const [event, payload, code] of bad) {
+          const reply = await c.request(event, payload);
+          expect({ event, payload: String(JSON.stringify(payload)).slice(0, 40), reply }).toEqual({
+            event,
+            payload: String(JSON.stringify(payload)).slice(0, 40),
+            reply: { ok: false, error: { code, message: expect.any(String) } },
+          });
+        }
+        // Without an ack callback the error arrives as a chat_error event.
+        c.socket.emit('message', { roomId: a.roomId });
+        await waitUntil(() => c.errors.find((e) => e.code === 'bad_request' && e.event === 'message'), { what: 'chat_error' });
+        expect(c.socket.connected).toBe(true);
+        const ok = await c.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: 'x'.repeat(4000) });
+        expect(ok.ok).toBe(true);
+        await stillUp();
+      });
+
+      test('injection-looking and script-looking content is stored and returned verbatim', async () => {
+        const a = await newSession(t.url);
+        const c = await open(t.url, { token: a.token, roomId: a.roomId });
+        const contents = ["'; DROP TABLE messages; --", '<script>alert(1)</script>', "Robert'); DELETE FROM rooms WHERE ('1'='1", '😀 \\ " \u0000 \n tab\t', '%s %d ${x} {{x}}'];
+        for (const content of contents) {
+          const r = await c.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content });
+          if (!r.ok) throw new Error(JSON.stringify(r.error));
+          expect(r.message.content).toBe(content);
+        }
+        const h = await c.request<{ messages: ChatMessage[] }>('history', { roomId: a.roomId });
+        if (!h.ok) throw new Error('history failed');
+        expect(h.messages.filter((m) => m.kind === 'user').map((m) => m.content)).toEqual(contents);
+        expect((await request(t.url, 'GET', '/api/v1/rooms/count')).status).toBe(200);
+      });
+
+      test('sending faster than the limit is rate_limited and the connection stays usable', async () => {
+        const a = await newSession(t.url);
+        const c = await open(t.url, { token: a.token, roomId: a.roomId });
+        const replies = await Promise.all(
+          Array.from({ length: t.messagePointsPerWindow + 10 }, (_, i) => c.request('message', { roomId: a.roomId, content: `r${i}` }, 15_000)),
+        );
+        const limited = replies.filter((r) => !r.ok);
+        expect(limited.length).toBeGreaterThanOrEqual(10);
+        for (const r of limited) expect(r).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+        expect(c.socket.connected).toBe(true);
+        expect((await c.request('history', { roomId: a.roomId, limit: 1 })).ok).toBe(true);
+      });
+
+      test('a client that starts on HTTP long-polling and upgrades works', async () => {
+        const a = await newSession(t.url);
+        const c = await open(t.url, { token: a.token, roomId: a.roomId, transports: ['polling', 'websocket'] });
+        await c.waitForMessage((m) => m.event === 'join');
+        await waitUntil(() => (c.socket.io.engine as unknown as { transport: { name: string } }).transport.name === 'websocket', { what: 'upgrade' });
+        const r = await c.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: 'after upgrade' });
+        expect(r.ok).toBe(true);
+        await c.waitForMessage((m) => m.content === 'after upgrade');
+      });
+    });
+  });
+}

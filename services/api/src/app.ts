@@ -1,0 +1,56 @@
+import express from 'express';
+import helmet from 'helmet';
+import cors from 'cors';
+import { ChatError } from '@chat/protocol';
+import type { ChatService } from '@chat/chat';
+import type { TokenService } from '@chat/auth';
+import type { Logger, Metrics } from '@chat/observability';
+import { createOpsHandler } from '@chat/observability';
+import { v1Routes } from './routes-v1';
+import { seedRoutes } from './routes-seed';
+import { errorHandler } from './errors';
+
+export interface ApiDeps {
+  chat: ChatService;
+  tokens: TokenService;
+  logger: Logger;
+  metrics: Metrics;
+  ready: () => Promise<boolean>;
+  draining: () => boolean;
+  corsOrigins: '*' | string[];
+}
+
+/** Request bodies are small JSON documents; anything bigger is refused before parsing. */
+const BODY_LIMIT = '16kb';
+
+/** The stateless REST node: any instance answers any request. */
+export function createApiApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind HAProxy/nginx/ingress on a private network: trust their X-Forwarded-For.
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: deps.corsOrigins,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Content-Type', 'Authorization'],
+      maxAge: 600,
+    }),
+  );
+
+  const ops = createOpsHandler({ ready: deps.ready, draining: deps.draining, registry: deps.metrics.registry });
+  app.use((req, res, next) => {
+    if (!ops(req, res)) next();
+  });
+
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use('/api/v1', v1Routes(deps.chat, deps.tokens));
+  app.use('/mysql', seedRoutes(deps.chat));
+  app.get('/', (_req, res) => {
+    res.json({ name: 'chat-cluster', api: '/api/v1', socket: '/socket.io', docs: 'docs/protocol.md' });
+  });
+  app.use((_req, _res, next) => next(new ChatError('not_found', 'No such route.')));
+  app.use(errorHandler(deps.logger, (code) => deps.metrics.requestErrors.inc({ code })));
+  return app;
+}

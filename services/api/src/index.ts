@@ -1,0 +1,3 @@
+export { createApiApp } from './app';
+export type { ApiDeps } from './app';
+export { startApiNode, apiAppFor } from './node';

@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import {
+  ChatError,
+  parseOrThrow,
+  seedCreateChatroomSchema,
+  seedRoomInfoSchema,
+  seedUserInfoSchema,
+  seedValidateSchema,
+} from '@chat/protocol';
+import type { ChatService } from '@chat/chat';
+import { clientKey } from './client-key';
+
+/**
+ * The original backend's `/mysql/*` routes: same paths, bodies and answer
+ * shapes, so its web client keeps working. New clients use `/api/v1`.
+ */
+export function seedRoutes(chat: ChatService): Router {
+  const r = Router();
+
+  r.post('/createChatroom', async (req, res) => {
+    const s = await chat.createSession(parseOrThrow(seedCreateChatroomSchema, req.body), clientKey(req));
+    res.json({ success: true, data: { chatroomId: s.roomId, nickId: s.userId, token: s.token } });
+  });
+
+  r.get('/getRoomNums', async (_req, res) => {
+    res.json({ success: true, data: await chat.countRooms() });
+  });
+
+  r.post('/validateNickIdByRoomId', async (req, res) => {
+    const { roomId, nickId } = parseOrThrow(seedValidateSchema, req.body);
+    res.json({ success: await chat.isOnlineIn(roomId, nickId) });
+  });
+
+  r.post('/getRoomInfo', async (req, res) => {
+    const { roomId } = parseOrThrow(seedRoomInfoSchema, req.body);
+    res.json({ success: true, data: (await chat.getRoom(roomId)).name });
+  });
+
+  r.post('/getUserInfo', async (req, res) => {
+    const { userId } = parseOrThrow(seedUserInfoSchema, req.body);
+    res.json({ success: true, data: (await chat.getUser(userId)).nickName });
+  });
+
+  r.use((_req, _res, next) => next(new ChatError('not_found', 'No such route.')));
+  return r;
+}

@@ -1,0 +1,221 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { ServerOptions, Socket } from 'socket.io';
+import { ChatError, EVENTS, SOCKET_PATH, handshakeAuthSchema, roomRefSchema, parseOrThrow } from '@chat/protocol';
+import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@chat/protocol';
+import type { ChatService } from '@chat/chat';
+import { createKeyedThrottle } from '@chat/chat';
+import type { SessionClaims, TokenService } from '@chat/auth';
+import { createInOrderDelivery } from '@chat/fanout';
+import type { RoomBus } from '@chat/fanout';
+import type { Logger, Metrics } from '@chat/observability';
+import { createLocalRooms } from './local-rooms';
+import { trackFrameSize } from './frame-guard';
+import { onRequest } from './handlers';
+
+export interface GatewayDeps {
+  chat: ChatService;
+  tokens: TokenService;
+  bus: RoomBus;
+  logger: Logger;
+  metrics: Metrics;
+  corsOrigins: '*' | string[];
+  membersIntervalMs: number;
+  gapTimeoutMs: number;
+  /** Cross-node socket.io adapter (Redis) in cluster mode; in-memory when absent. */
+  adapter?: ServerOptions['adapter'];
+  parser?: ServerOptions['parser'];
+}
+
+interface SocketData {
+  user: SessionClaims;
+  rooms: Set<string>;
+}
+
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const KNOWN_EVENTS = new Set<string>([EVENTS.message, EVENTS.history, EVENTS.join, EVENTS.leave]);
+/** engine.io closes a connection above this; frames between 64 KB and this get `too_large` and live on. */
+const HARD_FRAME_CAP = 1024 * 1024;
+
+/**
+ * The socket node: authenticates sockets, runs their requests through the chat
+ * service, and delivers each room's messages from the bus to local sockets in
+ * seq order, with coalesced `members` updates.
+ */
+export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
+  const { chat, logger, metrics } = deps;
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    cors: { origin: deps.corsOrigins, methods: ['GET', 'POST'] },
+    maxHttpBufferSize: HARD_FRAME_CAP,
+    perMessageDeflate: false,
+    httpCompression: false,
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
+    ...(deps.parser ? { parser: deps.parser } : {}),
+  });
+
+  const membersThrottle = createKeyedThrottle({
+    intervalMs: deps.membersIntervalMs,
+    run: async (roomId) => {
+      if (!io.of('/').adapter.rooms.has(roomId)) return;
+      io.local.to(roomId).emit(EVENTS.members, { roomId, members: await chat.members(roomId) });
+    },
+    onError: (err) => logger.warn({ err }, 'members update failed'),
+  });
+
+  const delivery = createInOrderDelivery({
+    gapTimeoutMs: deps.gapTimeoutMs,
+    fetchRange: (roomId, after, upto) => chat.range(roomId, after, upto),
+    deliver: (roomId, messages) => deliverLocally(roomId, messages),
+    onError: (err) => logger.warn({ err }, 'gap fill failed'),
+  });
+
+  const localRooms = createLocalRooms(deps.bus, (roomId) => delivery.forget(roomId));
+  deps.bus.onMessages((roomId, messages) => {
+    metrics.busBatchesReceived.inc();
+    metrics.busMessagesReceived.inc(messages.length);
+    delivery.push(roomId, messages);
+  });
+
+  function deliverLocally(roomId: string, messages: ChatMessage[]): void {
+    const receivers = io.of('/').adapter.rooms.get(roomId)?.size ?? 0;
+    const now = Date.now();
+    let membershipChanged = false;
+    for (const m of messages) {
+      io.local.to(roomId).emit(EVENTS.message, m);
+      metrics.fanoutLatency.observe(Math.max(0, now - Date.parse(m.sentAt)) / 1000);
+      if (m.kind === 'system') membershipChanged = true;
+    }
+    metrics.messagesOut.inc(receivers * messages.length);
+    if (membershipChanged) membersThrottle.request(roomId);
+  }
+
+  async function join(socket: ChatSocket, roomId: string): Promise<void> {
+    if (socket.data.rooms.has(roomId)) return;
+    socket.data.rooms.add(roomId);
+    try {
+      await localRooms.acquire(roomId);
+      await socket.join(roomId);
+      await chat.enter(roomId, socket.data.user, socket.id);
+      metrics.localRooms.set(localRooms.count());
+      membersThrottle.request(roomId);
+    } catch (err) {
+      await leave(socket, roomId, false);
+      throw err;
+    }
+  }
+
+  async function leave(socket: ChatSocket, roomId: string, announce = true): Promise<void> {
+    if (!socket.data.rooms.delete(roomId)) return;
+    await socket.leave(roomId);
+    await localRooms.release(roomId);
+    metrics.localRooms.set(localRooms.count());
+    if (announce) await chat.exit(roomId, socket.data.user.userId, socket.id);
+  }
+
+  function requireJoined(socket: ChatSocket, roomId: string): void {
+    if (!socket.data.rooms.has(roomId)) throw new ChatError('not_member', 'Join the room first.');
+  }
+
+  io.use(async (socket, next) => {
+    try {
+      const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
+      if (!auth.success) throw new ChatError('unauthorized');
+      socket.data.user = await deps.tokens.verify(auth.data.token);
+      socket.data.rooms = new Set();
+      if (auth.data.roomId) await chat.admit(auth.data.roomId, socket.data.user);
+      next();
+    } catch (err) {
+      const code = err instanceof ChatError ? err.code : 'internal';
+      if (!(err instanceof ChatError)) logger.error({ err }, 'handshake failed');
+      next(new Error(code));
+    }
+  });
+
+  io.on('connection', (socket: ChatSocket) => {
+    metrics.connectedSockets.inc();
+    const frameTooLarge = trackFrameSize(socket);
+    const ctx = { logger, frameTooLarge, onError: (code: string) => metrics.requestErrors.inc({ code }) };
+
+    onRequest(socket, EVENTS.message, async (payload) => {
+      const req = chat.parseSend(payload);
+      requireJoined(socket, req.roomId);
+      const started = process.hrtime.bigint();
+      const message = await chat.postMessage(socket.data.user, req);
+      metrics.ackLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      return { message };
+    }, ctx);
+
+    onRequest(socket, EVENTS.history, async (payload) => {
+      const req = chat.parseHistory(payload);
+      requireJoined(socket, req.roomId);
+      return chat.history(req);
+    }, ctx);
+
+    onRequest(socket, EVENTS.join, async (payload) => {
+      const { roomId } = parseOrThrow(roomRefSchema, payload);
+      await chat.admit(roomId, socket.data.user);
+      await join(socket, roomId);
+    }, ctx);
+
+    onRequest(socket, EVENTS.leave, async (payload) => {
+      const { roomId } = parseOrThrow(roomRefSchema, payload);
+      requireJoined(socket, roomId);
+      await leave(socket, roomId);
+    }, ctx);
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      const ack = args[args.length - 1];
+      const error = { code: 'bad_request' as const, message: `Unknown event "${event}".` };
+      if (typeof ack === 'function') ack({ ok: false, error });
+      else socket.emit(EVENTS.error, { ...error, event });
+    });
+
+    socket.on('disconnect', () => {
+      metrics.connectedSockets.dec();
+      for (const roomId of [...socket.data.rooms]) {
+        leave(socket, roomId).catch((err) => logger.warn({ err, roomId }, 'leave on disconnect failed'));
+      }
+    });
+
+    const initialRoom = (socket.handshake.auth as { roomId?: string }).roomId;
+    if (initialRoom) {
+      join(socket, initialRoom).catch((err) => {
+        const error = err instanceof ChatError ? err : new ChatError('internal');
+        if (!(err instanceof ChatError)) logger.error({ err }, 'initial join failed');
+        socket.emit(EVENTS.error, { code: error.code, message: error.message, event: EVENTS.join });
+      });
+    }
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    io,
+    /** Disconnects every local socket (they reconnect elsewhere) and waits for their leaves. */
+    async disconnectAll(): Promise<void> {
+      const sockets = await io.local.fetchSockets();
+      const leaves: Promise<void>[] = [];
+      for (const s of sockets) {
+        const socket = io.of('/').sockets.get(s.id);
+        if (!socket) continue;
+        leaves.push(...[...socket.data.rooms].map((roomId) => leave(socket, roomId).catch(() => undefined)));
+        socket.disconnect(true);
+      }
+      await Promise.all(leaves);
+    },
+    /** Idempotent. Stops timers and closes socket.io (not the http server's other users). */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        membersThrottle.close();
+        delivery.close();
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}
+
+export type SocketGateway = ReturnType<typeof attachSocketGateway>;

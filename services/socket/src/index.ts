@@ -1,0 +1,3 @@
+export { attachSocketGateway } from './gateway';
+export type { GatewayDeps, SocketGateway } from './gateway';
+export { startSocketNode, gatewayFor, drainAndClose } from './node';

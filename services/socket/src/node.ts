@@ -1,0 +1,64 @@
+import http from 'node:http';
+import { createOpsHandler } from '@chat/observability';
+import { bootNode, listen, urlFor } from '@chat/runtime';
+import type { NodeContext, RunningNode } from '@chat/runtime';
+import { attachSocketGateway } from './gateway';
+import type { SocketGateway } from './gateway';
+import { redisAdapterFor } from './adapter';
+import { parserFor } from './parser';
+
+/** Builds the socket.io gateway on a node's infrastructure. */
+export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway {
+  const { infra, config } = ctx;
+  return attachSocketGateway(server, {
+    chat: infra.chat,
+    tokens: infra.tokens,
+    bus: infra.bus,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    corsOrigins: config.corsOrigins,
+    membersIntervalMs: config.MEMBERS_INTERVAL_MS,
+    gapTimeoutMs: config.GAP_TIMEOUT_MS,
+    adapter: redisAdapterFor(infra),
+    parser: parserFor(config.SOCKET_PARSER),
+  });
+}
+
+/**
+ * Graceful stop shared by socket-serving nodes: report not-ready, hand clients
+ * off (they reconnect through the load balancer), commit pending writes,
+ * remove what presence this node still holds, then disconnect.
+ */
+export async function drainAndClose(ctx: NodeContext, gateway: SocketGateway): Promise<void> {
+  ctx.setDraining();
+  await gateway.disconnectAll();
+  await ctx.infra.writer.close().catch((err) => ctx.logger.warn({ err }, 'final commit failed'));
+  const leftovers = await ctx.infra.presence.removeOwnConnections().catch(() => []);
+  if (leftovers.length > 0) ctx.logger.info({ count: leftovers.length }, 'removed leftover presence');
+  await gateway.close();
+  await ctx.infra.close();
+}
+
+/** A socket-only node: socket.io plus /healthz, /readyz, /metrics. */
+export async function startSocketNode(env: Record<string, string | undefined>): Promise<RunningNode & { ctx: NodeContext }> {
+  const ctx = await bootNode(env, 'socket');
+  const ops = createOpsHandler({ ready: ctx.infra.ready, draining: ctx.draining, registry: ctx.metrics.registry });
+  const server = http.createServer((req, res) => {
+    if (ops(req, res)) return;
+    // socket.io answers its own path before this handler runs; everything else is not ours.
+    if (!res.headersSent && !(req.url ?? '').startsWith('/socket.io')) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'not_found', message: 'No such route.' } }));
+    }
+  });
+  const gateway = gatewayFor(server, ctx);
+  const port = await listen(server, ctx.config.PORT, ctx.config.HOST);
+  let closing: Promise<void> | undefined;
+  return {
+    ctx,
+    url: urlFor(ctx.config.HOST, port),
+    port,
+    nodeId: ctx.config.nodeId,
+    close: () => (closing ??= drainAndClose(ctx, gateway)),
+  };
+}

@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tempMysqlDatabase } from '@chat/testkit';
+import type { WireTarget } from '@chat/testkit';
+import { startStandalone } from '../src';
+
+export const TEST_SECRET = 'test-secret-'.padEnd(48, 'x');
+const POINTS = 200;
+
+/** The embedded server on port 0 with its own data folder (and optionally its own MySQL database). */
+export async function embeddedTarget(opts: { mysql?: boolean } = {}): Promise<WireTarget> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-embedded-'));
+  const db = opts.mysql ? await tempMysqlDatabase('chat_wire') : undefined;
+  const node = await startStandalone({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    TOKEN_SECRET: TEST_SECRET,
+    MESSAGE_RATE_LIMIT: `${POINTS}/10`,
+    MEMBERS_INTERVAL_MS: '100',
+    ...(db ? { MYSQL_URL: db.url } : {}),
+  });
+  return {
+    url: node.url,
+    tokenSecret: TEST_SECRET,
+    messagePointsPerWindow: POINTS,
+    async close() {
+      await node.close();
+      await db?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
