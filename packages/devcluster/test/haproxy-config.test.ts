@@ -40,7 +40,7 @@ describe('haproxy config generator', () => {
         renderHaproxyConfig({
           mode: 'static',
           bindHost: '127.0.0.1',
-          bindPort: 0,
+          bindPort: 18080,
           api: [],
           socket: [
             { name: 'socket-1', host: '127.0.0.1', port: 9002 },

@@ -21,9 +21,16 @@ export interface Departure {
  */
 export interface PresenceStore {
   readonly nodeId: string;
-  /** Adds one connection; `firstForUser` is true when the user had no connection in the room before. */
+  /**
+   * Adds one connection; `firstForUser` is true when the user had no connection in the room before.
+   * Joining the same connection again is a no-op (false). The latest join's nickName/headNum win.
+   */
   join(roomId: string, member: PresenceMember, connId: string): Promise<{ firstForUser: boolean }>;
-  /** Removes one connection; `lastForUser` is true when it was the user's last one in the room. Unknown connections are a no-op (false). */
+  /**
+   * Removes one connection; `lastForUser` is true when it was the user's last one in the room, and
+   * `member` is the user's info whenever the connection was known. Unknown connections (or another
+   * node's, or another user's) are a no-op: `{ lastForUser: false }`.
+   */
   leave(roomId: string, userId: string, connId: string): Promise<{ lastForUser: boolean; member?: PresenceMember }>;
   /** Online members of the room, each user once, in join order of their first connection where the backend can tell. */
   members(roomId: string): Promise<PresenceMember[]>;
@@ -31,24 +38,37 @@ export interface PresenceStore {
   onlineCount(roomId: string): Promise<number>;
   /** Online in at least one room. */
   isUserOnline(userId: string): Promise<boolean>;
-  /** Starts heartbeating and reaping (idempotent). */
+  /** Starts heartbeating and reaping (idempotent; a no-op after close). Call it before the first join. */
   start(): void;
   /** Removes every connection this node holds (graceful shutdown) and returns the departures. */
   removeOwnConnections(): Promise<Departure[]>;
-  /** One reaping pass: removes the connections of nodes whose heartbeat expired. */
+  /**
+   * One reaping pass: removes the connections of nodes whose heartbeat expired and returns the
+   * departures this caller won (not passed to `onDepartures`; the timer's passes are).
+   */
   reapDeadNodes(): Promise<Departure[]>;
-  /** Stops timers (idempotent). Does not remove connections and does not close clients passed in. */
+  /**
+   * Stops timers and waits for a pass in flight (idempotent). Does not remove connections and does
+   * not close clients passed in.
+   */
   close(): Promise<void>;
 }
 
 export interface PresenceOptions {
+  /**
+   * Unique per process lifetime (e.g. hostname + pid + random). A restarted process that reuses a
+   * dead one's id would adopt, and keep alive, the dead one's connections.
+   */
   nodeId: string;
   /** How often this node refreshes its heartbeat and reaps dead nodes. Default 2000 ms. */
   heartbeatIntervalMs?: number;
-  /** A node silent for this long is dead. Default 10000 ms (so ghosts go within 15 s). */
+  /**
+   * A node silent for this long is dead. Default 10000 ms (so ghosts go within 12 s). Must exceed
+   * heartbeatIntervalMs, and should be the same on every node.
+   */
   nodeTtlMs?: number;
-  /** Called with the departures found by reaping (not by join/leave). Errors are the caller's to log. */
+  /** Called with the departures found by the timer's reaping passes (not by join/leave). If it throws, the error goes to onError. */
   onDepartures?: (departures: Departure[]) => void;
-  /** Called when a background pass fails; the store never throws out of a timer. */
+  /** Called when a background pass fails; the store never throws out of a timer. Default: ignore. */
   onError?: (err: unknown) => void;
 }

@@ -9,5 +9,5 @@ export const LIMITS = {
   headNumMax: 1000,
   historyMax: 200,
   historyDefault: 50,
-  idMax: 64,
+  idMax: 40,
 } as const;

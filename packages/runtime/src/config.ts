@@ -26,6 +26,8 @@ const envSchema = z.object({
   MYSQL_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   REDIS_CLUSTER_NODES: z.string().optional(),
+  /** Namespace of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('chat'),
   TOKEN_SECRET: z.string().min(32, 'TOKEN_SECRET must be at least 32 characters').optional(),
   TOKEN_TTL_SEC: z.coerce.number().int().positive().default(24 * 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -38,18 +38,17 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
-const KEY_PREFIX = 'chat';
-
 /** The composition root: connects to the configured backends and wires the domain on top. */
 export async function openInfrastructure(
   config: Config,
   deps: { logger: Logger; metrics: Metrics; onDepartures?: (d: Departure[]) => void },
 ): Promise<Infrastructure> {
   const { logger, metrics } = deps;
+  const KEY_PREFIX = config.REDIS_KEY_PREFIX;
   const db = knexFactory(
     knexConfig(config.MYSQL_URL ? { mysqlUrl: config.MYSQL_URL } : { sqliteFile: sqliteFile(config.DATA_DIR) }),
   );
-  await migrateLatest(db);
+  await migrateWithRetry(db, logger);
   const store = createKnexStore(db);
 
   const redis = config.clustered ? connectRedis(config, logger, metrics) : undefined;
@@ -145,29 +144,47 @@ export async function openInfrastructure(
   };
 }
 
+/** Nodes starting together race for knex's migration lock; the losers wait for the winner. */
+async function migrateWithRetry(db: Knex, logger: Logger): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await migrateLatest(db);
+      return;
+    } catch (err) {
+      const locked = err instanceof Error && /already locked/i.test(err.message);
+      if (!locked || Date.now() > deadline) throw err;
+      logger.info('migrations locked by another node; waiting');
+      await new Promise((r) => setTimeout(r, 250 + Math.random() * 250));
+    }
+  }
+}
+
 function sqliteFile(dataDir: string): string {
   fs.mkdirSync(dataDir, { recursive: true });
   return path.join(dataDir, 'chat.sqlite3');
 }
 
 function connectRedis(config: Config, logger: Logger, metrics: Metrics) {
-  const make = (): RedisClient => {
+  // Named connections: operators (and the reconnect test) can find a node's clients in CLIENT LIST.
+  const make = (role: string): RedisClient => {
+    const connectionName = `${config.REDIS_KEY_PREFIX}:${config.nodeId}:${role}`;
     const client: RedisClient =
       config.redisClusterNodes.length > 0
         ? new Cluster(config.redisClusterNodes, {
             shardedSubscribers: true,
-            redisOptions: { maxRetriesPerRequest: 3 },
+            redisOptions: { maxRetriesPerRequest: 3, connectionName },
           } as ConstructorParameters<typeof Cluster>[1])
-        : new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3 });
+        : new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3, connectionName });
     client.on('error', (err: unknown) => {
       metrics.redisErrors.inc();
       logger.warn({ err }, 'redis error');
     });
     return client;
   };
-  const commands = make();
-  const busSub = make();
-  const adapterSub = make();
+  const commands = make('commands');
+  const busSub = make('bus-sub');
+  const adapterSub = make('adapter-sub');
   return { commands, busSub, adapterSub, all: [commands, busSub, adapterSub] };
 }
 

@@ -10,7 +10,9 @@ interface NamedMigration extends Knex.Migration {
 
 /**
  * MySQL table options. Everything compares binary (utf8mb4_bin) so unique names and
- * lookups behave exactly as on SQLite: 'Room' and 'room' are two rooms on both.
+ * lookups behave as on SQLite: 'Room' and 'room' are two rooms on both. One difference
+ * remains: utf8mb4_bin is PAD SPACE, so 'a' and 'a ' collide on MySQL only; the protocol
+ * trims names before they get here, so that case never arises.
  */
 function mysqlTable(knex: Knex, t: Knex.CreateTableBuilder): void {
   if (!isMysql(knex)) return;

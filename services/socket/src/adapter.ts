@@ -12,8 +12,9 @@ import type { Infrastructure } from '@chat/runtime';
 export function redisAdapterFor(infra: Infrastructure): ServerOptions['adapter'] | undefined {
   if (!infra.redis) return undefined;
   const { pub, sub } = infra.redis;
+  const prefix = `${infra.config.REDIS_KEY_PREFIX}:socket.io`;
   if (infra.config.redisClusterNodes.length > 0) {
-    return createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }) as ServerOptions['adapter'];
+    return createShardedAdapter(pub, sub, { channelPrefix: prefix, subscriptionMode: 'dynamic' }) as ServerOptions['adapter'];
   }
-  return createAdapter(pub, sub) as ServerOptions['adapter'];
+  return createAdapter(pub, sub, { key: prefix }) as ServerOptions['adapter'];
 }

@@ -1,0 +1,193 @@
+import { io } from 'socket.io-client';
+import type { ChatMessage } from '@chat/protocol';
+import { connect, newSession, request, waitUntil } from '@chat/testkit';
+import type { TestClient } from '@chat/testkit';
+import { clusterTarget, scrapeCounter } from './cluster-target';
+import type { ClusterTarget } from './cluster-target';
+
+// Cluster behaviour that one process cannot show: fan-out across nodes, order
+// under concurrent senders on different nodes, interest routing, Redis
+// reconnects, and nodes dying with and without saying goodbye.
+jest.setTimeout(90_000);
+
+let t: ClusterTarget;
+const clients: TestClient[] = [];
+const socketNodes = () => t.cluster.nodes.filter((n) => n.kind === 'socket');
+
+beforeAll(async () => {
+  t = await clusterTarget({ socket: 3, api: 2 });
+});
+afterEach(() => clients.splice(0).forEach((c) => c.close()));
+afterAll(async () => {
+  await t?.close();
+});
+
+async function openOn(nodeUrl: string, token: string, roomId?: string): Promise<TestClient> {
+  const c = await connect(nodeUrl, { token, roomId });
+  clients.push(c);
+  return c;
+}
+
+function assertContiguous(messages: ChatMessage[], label: string): void {
+  const seqs = messages.map((m) => m.seq);
+  for (let i = 1; i < seqs.length; i++) {
+    if (seqs[i] !== seqs[i - 1]! + 1) throw new Error(`${label}: seq ${seqs[i - 1]} followed by ${seqs[i]}`);
+  }
+}
+
+test('members on different nodes see each other: messages, members and history', async () => {
+  const [n1, n2, n3] = socketNodes();
+  const a = await newSession(t.url);
+  const b = await newSession(t.url, { chatroomName: a.chatroomName });
+  const c = await newSession(t.url, { chatroomName: a.chatroomName });
+  const ca = await openOn(n1!.url, a.token, a.roomId);
+  const cb = await openOn(n2!.url, b.token, b.roomId);
+  const cc = await openOn(n3!.url, c.token, c.roomId);
+  for (const client of [ca, cb, cc]) await client.waitForMembers((u) => u.members.length === 3, 'three members on every node');
+  const sent = await cb.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: 'across nodes' });
+  if (!sent.ok) throw new Error(JSON.stringify(sent.error));
+  for (const client of [ca, cb, cc]) await client.waitForMessage((m) => m.id === sent.message.id, 'delivery on every node');
+  const page = await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}/messages`, { token: c.token });
+  expect(page.body.messages.map((m: ChatMessage) => m.id)).toContain(sent.message.id);
+  expect((await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}`)).body.online).toBe(3);
+});
+
+test('concurrent senders on three nodes: every receiver on every node sees seq order without gaps', async () => {
+  const nodes = socketNodes();
+  const first = await newSession(t.url);
+  const sessions = [first, ...(await Promise.all([1, 2].map(() => newSession(t.url, { chatroomName: first.chatroomName }))))];
+  const senders = await Promise.all(sessions.map((s, i) => openOn(nodes[i]!.url, s.token, s.roomId)));
+  const watchers = await Promise.all(
+    nodes.map(async (n) => {
+      const w = await newSession(t.url, { chatroomName: first.chatroomName });
+      return openOn(n.url, w.token, w.roomId);
+    }),
+  );
+  for (const w of watchers) await w.waitForMembers((u) => u.members.length === 6, 'all six online');
+  const perSender = 40;
+  const acks = await Promise.all(
+    senders.map((s, i) =>
+      Promise.all(Array.from({ length: perSender }, (_, k) => s.request<{ message: ChatMessage }>('message', { roomId: first.roomId, content: `s${i}-${k}` }, 20_000))),
+    ),
+  );
+  const acked = acks.flat();
+  expect(acked.every((r) => r.ok)).toBe(true);
+  const total = senders.length * perSender;
+  for (const [i, w] of [...watchers, ...senders].entries()) {
+    await waitUntil(() => w.messages.filter((m) => m.kind === 'user').length >= total, { timeoutMs: 20_000, what: `receiver ${i} gets all` });
+    const fromJoin = w.messages.filter((m) => m.roomId === first.roomId);
+    assertContiguous(fromJoin, `receiver ${i}`);
+    expect(new Set(fromJoin.map((m) => m.id)).size).toBe(fromJoin.length);
+  }
+});
+
+test('interest routing: a node with no members in a room receives none of its messages', async () => {
+  const [n1, n2, n3] = socketNodes();
+  const a = await newSession(t.url);
+  const b = await newSession(t.url, { chatroomName: a.chatroomName });
+  const ca = await openOn(n1!.url, a.token, a.roomId);
+  const cb = await openOn(n2!.url, b.token, b.roomId);
+  await cb.waitForMembers((u) => u.members.length === 2);
+  const idleBefore = await scrapeCounter(n3!.url, 'chat_bus_messages_received_total');
+  const busyBefore = await scrapeCounter(n2!.url, 'chat_bus_messages_received_total');
+  for (let i = 0; i < 20; i++) expect((await ca.request('message', { roomId: a.roomId, content: `r${i}` })).ok).toBe(true);
+  await cb.waitForMessage((m) => m.content === 'r19');
+  expect(await scrapeCounter(n2!.url, 'chat_bus_messages_received_total')).toBeGreaterThanOrEqual(busyBefore + 20);
+  expect(await scrapeCounter(n3!.url, 'chat_bus_messages_received_total')).toBe(idleBefore);
+});
+
+test('after the Redis subscriber connection drops, subscriptions are restored', async () => {
+  const [n1, n2] = socketNodes();
+  const a = await newSession(t.url);
+  const b = await newSession(t.url, { chatroomName: a.chatroomName });
+  const ca = await openOn(n1!.url, a.token, a.roomId);
+  const cb = await openOn(n2!.url, b.token, b.roomId);
+  await cb.waitForMembers((u) => u.members.length === 2);
+  const name = `${t.prefix}:${n2!.id}:bus-sub`;
+  const idOf = async () => {
+    const list = (await t.redis.client('LIST')) as string;
+    return list.split('\n').find((l) => l.includes(`name=${name} `))?.match(/id=(\d+)/)?.[1];
+  };
+  const oldId = await waitUntil(idOf, { what: 'bus subscriber connection' });
+  await t.redis.client('KILL', 'ID', oldId);
+  await waitUntil(async () => {
+    const id = await idOf();
+    return id !== undefined && id !== oldId;
+  }, { timeoutMs: 10_000, what: 'subscriber reconnected' });
+  // The resubscription may land a moment after the reconnect: send until one arrives.
+  let n = 0;
+  await waitUntil(async () => {
+    await ca.request('message', { roomId: a.roomId, content: `after-reconnect-${n++}` });
+    return cb.messages.some((m) => m.content.startsWith('after-reconnect-'));
+  }, { timeoutMs: 10_000, what: 'delivery after reconnect' });
+});
+
+test('kill -9 of a socket node under traffic: clients reconnect, no ghosts within 15 s, every acked message stored', async () => {
+  const victim = socketNodes()[0]!;
+  const room = await newSession(t.url);
+  const watcherSession = await newSession(t.url, { chatroomName: room.chatroomName });
+  const survivorUrl = socketNodes()[1]!.url;
+  const watcher = await openOn(survivorUrl, watcherSession.token, watcherSession.roomId);
+  // A user only on the victim, who will not come back: must not stay a ghost.
+  const ghost = await newSession(t.url, { chatroomName: room.chatroomName });
+  await openOn(victim.url, ghost.token, ghost.roomId);
+  await watcher.waitForMembers((u) => u.members.some((m) => m.userId === ghost.userId), 'ghost online');
+
+  // Senders through the load balancer that reconnect by themselves.
+  const senders = await Promise.all(Array.from({ length: 6 }, () => newSession(t.url, { chatroomName: room.chatroomName })));
+  const acked = new Set<string>();
+  const sockets = senders.map((s) =>
+    io(t.url, { auth: { token: s.token, roomId: s.roomId }, transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 }),
+  );
+  let sending = true;
+  const loops = sockets.map(async (sock, i) => {
+    for (let k = 0; sending && k < 400; k++) {
+      if (sock.connected) {
+        const r = await sock.timeout(3000).emitWithAck('message', { roomId: room.roomId, content: `load-${i}-${k}`, clientMsgId: `c${i}-${k}` }).catch(() => undefined);
+        if (r?.ok) acked.add(r.message.id);
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  });
+  try {
+    await waitUntil(() => acked.size >= 30, { timeoutMs: 15_000, what: 'traffic flowing' });
+    const killedAt = Date.now();
+    await t.cluster.kill(victim.id, 'SIGKILL');
+    const leave = await watcher.waitForMessage((m) => m.event === 'leave' && m.userId === ghost.userId, 'ghost leave', 20_000);
+    expect(Date.parse(leave.sentAt) - killedAt).toBeLessThan(15_000);
+    await waitUntil(async () => !(await request(t.url, 'GET', `/api/v1/rooms/${room.roomId}/members`)).body.members.some((m: { userId: string }) => m.userId === ghost.userId), { what: 'ghost gone' });
+    const before = acked.size;
+    await waitUntil(() => sockets.every((s) => s.connected) && acked.size >= before + 30, { timeoutMs: 20_000, what: 'all senders back and sending' });
+  } finally {
+    sending = false;
+    await Promise.all(loops);
+    sockets.forEach((s) => s.disconnect());
+  }
+  const stored = new Set<string>();
+  let before: number | undefined;
+  for (;;) {
+    const q = `/api/v1/rooms/${room.roomId}/messages?limit=200${before ? `&before=${before}` : ''}`;
+    const page = await request(t.url, 'GET', q, { token: watcherSession.token });
+    page.body.messages.forEach((m: ChatMessage) => stored.add(m.id));
+    if (!page.body.hasMore) break;
+    before = page.body.messages[0].seq;
+  }
+  const lost = [...acked].filter((id) => !stored.has(id));
+  expect(lost).toEqual([]);
+});
+
+test('SIGTERM of a socket node: it exits within 10 s and no acked message is lost', async () => {
+  const victim = socketNodes()[0]!;
+  const a = await newSession(t.url);
+  const client = await openOn(victim.url, a.token, a.roomId);
+  const acks = Array.from({ length: 50 }, (_, i) => client.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: `t${i}` }, 10_000).catch(() => undefined));
+  const started = Date.now();
+  const exit = t.cluster.kill(victim.id, 'SIGTERM');
+  const replies = await Promise.all(acks);
+  expect(await exit).toBe(0);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  const ackedIds = replies.filter((r) => r?.ok).map((r) => (r as { message: ChatMessage }).message.id);
+  const page = await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}/messages?limit=200`, { token: a.token });
+  const stored = new Set(page.body.messages.map((m: ChatMessage) => m.id));
+  expect(ackedIds.filter((id) => !stored.has(id))).toEqual([]);
+});

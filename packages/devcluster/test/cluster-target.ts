@@ -1,0 +1,80 @@
+import Redis from 'ioredis';
+import { REDIS_URL, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
+import { startCluster } from '../src';
+import type { Cluster } from '../src';
+
+export const TEST_SECRET = 'cluster-test-secret-'.padEnd(48, 'y');
+export const MESSAGE_POINTS = 200;
+
+export interface ClusterTarget {
+  cluster: Cluster;
+  url: string;
+  prefix: string;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * A real cluster for one test file: socket and API nodes as separate processes
+ * behind HAProxy, on the local MariaDB (a database of its own) and Redis (a
+ * key prefix of its own).
+ */
+export async function clusterTarget(opts: { socket: number; api: number; env?: Record<string, string> }): Promise<ClusterTarget> {
+  const db = await tempMysqlDatabase('chat_cluster');
+  const prefix = `t${randomSuffix()}`;
+  const redis = new Redis(REDIS_URL);
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster({
+      socketNodes: opts.socket,
+      apiNodes: opts.api,
+      port: 0,
+      env: {
+        MYSQL_URL: db.url,
+        REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        TOKEN_SECRET: TEST_SECRET,
+        MESSAGE_RATE_LIMIT: `${MESSAGE_POINTS}/10`,
+        SESSION_RATE_LIMIT: '100000/60',
+        MEMBERS_INTERVAL_MS: '100',
+        LOG_LEVEL: 'warn',
+        ...opts.env,
+      },
+    });
+  } catch (err) {
+    await db.drop();
+    redis.disconnect();
+    throw err;
+  }
+  return {
+    cluster,
+    url: cluster.url,
+    prefix,
+    redis,
+    async close() {
+      await cluster.stop();
+      await db.drop();
+      await deleteKeys(redis, `${prefix}*`);
+      redis.disconnect();
+    },
+  };
+}
+
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/** One counter of a node's /metrics (summed over label sets). */
+export async function scrapeCounter(nodeUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(name + '{') || line.startsWith(name + ' ')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}

@@ -1,0 +1,124 @@
+import type { ChatMessage } from '@chat/protocol';
+import type { MeteredRoomBus } from '../src';
+import { msg, uid, waitFor } from './helpers';
+
+/** Two or more buses acting as nodes of one cluster, plus their teardown. */
+export interface BusFixture {
+  /** A new bus (a new "node") on the same transport. */
+  makeBus(): Promise<MeteredRoomBus>;
+  teardown(): Promise<void>;
+}
+
+type Received = Array<{ roomId: string; messages: ChatMessage[] }>;
+
+function collect(bus: MeteredRoomBus): Received {
+  const got: Received = [];
+  bus.onMessages((roomId, messages) => got.push({ roomId, messages }));
+  return got;
+}
+
+/** The behaviour every RoomBus shares, whatever carries it. */
+export function busContract(name: string, setup: () => Promise<BusFixture>): void {
+  describe(`RoomBus contract: ${name}`, () => {
+    let fx: BusFixture;
+    beforeEach(async () => {
+      fx = await setup();
+    });
+    afterEach(async () => {
+      await fx.teardown();
+    });
+
+    test('a subscriber receives a published batch whole; the publisher need not subscribe', async () => {
+      const [a, b] = [await fx.makeBus(), await fx.makeBus()];
+      const room = uid('room');
+      const got = collect(b);
+      await b.subscribe(room);
+      await a.publish(room, [msg(room, 1), msg(room, 2)]);
+      await waitFor(() => got.length === 1, 'one batch');
+      expect(got[0]).toEqual({ roomId: room, messages: [msg(room, 1), msg(room, 2)] });
+      expect(a.stats()).toMatchObject({ publishedBatches: 1, receivedBatches: 0 });
+      expect(b.stats()).toMatchObject({ publishedBatches: 0, receivedBatches: 1, receivedMessages: 2 });
+      expect(b.subscribedRooms()).toEqual(new Set([room]));
+    });
+
+    test('batches from one publisher arrive in publish order', async () => {
+      const [a, b] = [await fx.makeBus(), await fx.makeBus()];
+      const room = uid('room');
+      const got = collect(b);
+      await b.subscribe(room);
+      await Promise.all(Array.from({ length: 50 }, (_, i) => a.publish(room, [msg(room, i + 1)])));
+      await waitFor(() => got.length === 50, '50 batches');
+      expect(got.map((g) => g.messages[0]?.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    });
+
+    test('subscribe is idempotent: one delivery per batch', async () => {
+      const [a, b] = [await fx.makeBus(), await fx.makeBus()];
+      const room = uid('room');
+      const got = collect(b);
+      await Promise.all([b.subscribe(room), b.subscribe(room)]);
+      await b.subscribe(room);
+      await a.publish(room, [msg(room, 1)]);
+      await a.publish(room, [msg(room, 2)]);
+      await waitFor(() => got.length >= 2, 'two batches');
+      // A marker batch after them proves no duplicate was still on its way.
+      await a.publish(room, [msg(room, 3)]);
+      await waitFor(() => got.some((g) => g.messages[0]?.seq === 3), 'marker');
+      expect(got.map((g) => g.messages[0]?.seq)).toEqual([1, 2, 3]);
+    });
+
+    test('unsubscribe stops delivery of that room only', async () => {
+      const [a, b] = [await fx.makeBus(), await fx.makeBus()];
+      const [gone, kept] = [uid('gone'), uid('kept')];
+      const got = collect(b);
+      await b.subscribe(gone);
+      await b.subscribe(kept);
+      await b.unsubscribe(gone);
+      expect(b.subscribedRooms()).toEqual(new Set([kept]));
+      await a.publish(gone, [msg(gone, 1)]);
+      await a.publish(kept, [msg(kept, 1)]);
+      // Same publisher, published after: once `kept` arrived, `gone` would have too.
+      await waitFor(() => got.length >= 1, 'kept batch');
+      expect(got).toEqual([{ roomId: kept, messages: [msg(kept, 1)] }]);
+    });
+
+    test('a bus that never subscribed a room receives nothing of it', async () => {
+      const [a, member, bystander] = [await fx.makeBus(), await fx.makeBus(), await fx.makeBus()];
+      const [room, other] = [uid('room'), uid('other')];
+      const memberGot = collect(member);
+      const bystanderGot = collect(bystander);
+      await member.subscribe(room);
+      await bystander.subscribe(other);
+      for (let i = 1; i <= 10; i++) await a.publish(room, [msg(room, i)]);
+      await waitFor(() => memberGot.length === 10, 'member batches');
+      // A batch for the bystander's own room, published last, bounds the wait.
+      await a.publish(other, [msg(other, 1)]);
+      await waitFor(() => bystanderGot.length === 1, 'bystander own batch');
+      expect(bystanderGot).toEqual([{ roomId: other, messages: [msg(other, 1)] }]);
+      expect(bystander.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1 });
+      expect(member.stats()).toMatchObject({ receivedBatches: 10, receivedMessages: 10 });
+    });
+
+    test('close is idempotent, stops delivery and refuses to publish', async () => {
+      const [a, b] = [await fx.makeBus(), await fx.makeBus()];
+      const room = uid('room');
+      const got = collect(b);
+      await b.subscribe(room);
+      await b.close();
+      await b.close();
+      expect(b.subscribedRooms().size).toBe(0);
+      await expect(b.publish(room, [msg(room, 1)])).rejects.toMatchObject({ code: 'unavailable' });
+      const c = await fx.makeBus();
+      const cGot = collect(c);
+      await c.subscribe(room);
+      await a.publish(room, [msg(room, 1)]);
+      await waitFor(() => cGot.length === 1, 'live subscriber');
+      expect(got).toEqual([]);
+    });
+
+    test('an empty publish sends nothing', async () => {
+      const a = await fx.makeBus();
+      await a.publish(uid('room'), []);
+      expect(a.stats().publishedBatches).toBe(0);
+    });
+  });
+}

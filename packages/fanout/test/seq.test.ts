@@ -1,0 +1,77 @@
+import type Redis from 'ioredis';
+import { createMemorySeqAllocator, createRedisSeqAllocator, seqKey } from '../src';
+import { uid } from './helpers';
+import { connect, deleteByPrefix } from './redis-helpers';
+import { seqContract } from './seq-contract';
+
+seqContract('memory', async () => ({
+  make: (loadMax) => createMemorySeqAllocator(loadMax),
+  async teardown() {},
+}));
+
+seqContract('redis', async () => {
+  const prefix = uid('test-seq');
+  const clients: Redis[] = [];
+  const redis = connect();
+  clients.push(redis);
+  return {
+    // Each allocator on its own connection, like separate nodes sharing one Redis.
+    make(loadMax) {
+      const client = connect();
+      clients.push(client);
+      return createRedisSeqAllocator(client, { keyPrefix: prefix, loadMax });
+    },
+    async forget(roomId) {
+      expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
+    },
+    async teardown() {
+      await deleteByPrefix(redis, prefix);
+      await Promise.all(clients.map((c) => c.quit()));
+    },
+  };
+});
+
+describe('redis seq allocator', () => {
+  test('two nodes share one counter per room, hash-tagged for Cluster', async () => {
+    const prefix = uid('test-seq');
+    const [a, b] = [connect(), connect()];
+    try {
+      const loadMax = async () => 0;
+      const nodeA = createRedisSeqAllocator(a, { keyPrefix: prefix, loadMax });
+      const nodeB = createRedisSeqAllocator(b, { keyPrefix: prefix, loadMax });
+      const room = uid('room');
+      const got = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeA : nodeB).reserve(room, 1)),
+      );
+      expect([...got].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(seqKey(prefix, room)).toBe(`${prefix}:seq:{${room}}`);
+      expect(await a.get(seqKey(prefix, room))).toBe('40');
+    } finally {
+      await deleteByPrefix(a, prefix);
+      await Promise.all([a.quit(), b.quit()]);
+    }
+  });
+
+  test('steady state is one round trip per reserve', async () => {
+    const prefix = uid('test-seq');
+    const redis = connect();
+    const admin = connect();
+    try {
+      const seq = createRedisSeqAllocator(redis, { keyPrefix: prefix, loadMax: async () => 0 });
+      const room = uid('room');
+      await seq.reserve(room, 1); // seeds, loads the script
+      const sent: string[] = [];
+      const original = redis.sendCommand.bind(redis);
+      redis.sendCommand = ((cmd: { name: string }) => {
+        sent.push(cmd.name);
+        return original(cmd as never);
+      }) as typeof redis.sendCommand;
+      await seq.reserve(room, 1);
+      await seq.reserve(room, 5);
+      expect(sent).toEqual(['evalsha', 'evalsha']);
+    } finally {
+      await deleteByPrefix(admin, prefix);
+      await Promise.all([redis.quit(), admin.quit()]);
+    }
+  });
+});
