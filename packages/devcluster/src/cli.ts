@@ -1,5 +1,5 @@
 /**
- * pnpm cluster [--socket N] [--api M] [--port P] [--log-dir DIR]
+ * pnpm cluster [--socket N] [--api M] [--port P] [--log-dir DIR] [--ready-timeout SEC]
  * Starts a local cluster behind HAProxy and keeps it up until Ctrl-C.
  */
 import fs from 'node:fs';
@@ -14,12 +14,13 @@ interface Args {
   api: number;
   port: number;
   logDir: string;
+  readyTimeoutSec: number;
 }
 
-const USAGE = 'usage: pnpm cluster [--socket N=2] [--api M=1] [--port P=8080 (0 = free)] [--log-dir DIR]';
+const USAGE = 'usage: pnpm cluster [--socket N=2] [--api M=1] [--port P=8080 (0 = free)] [--log-dir DIR] [--ready-timeout SEC=120]';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { socket: 2, api: 1, port: 8080, logDir: '' };
+  const args: Args = { socket: 2, api: 1, port: 8080, logDir: '', readyTimeoutSec: 120 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') {
@@ -37,6 +38,7 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--socket') args.socket = n;
     else if (flag === '--api') args.api = n;
     else if (flag === '--port') args.port = n;
+    else if (flag === '--ready-timeout') args.readyTimeoutSec = n;
     else throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
   if (args.socket + args.api === 0) throw new Error('at least one node is needed');
@@ -60,8 +62,10 @@ async function main(): Promise<void> {
 
   let cluster: Cluster | undefined;
   let shuttingDown = false;
+  let started = false;
   const shutdown = (sig: string): void => {
     if (shuttingDown) return;
+  started = true;
     shuttingDown = true;
     console.log(`\n${sig}: stopping the cluster...`);
     void (cluster?.stop() ?? Promise.resolve()).then(
@@ -82,8 +86,9 @@ async function main(): Promise<void> {
       apiNodes: args.api,
       port: args.port,
       logDir: args.logDir,
+      readyTimeoutMs: args.readyTimeoutSec * 1000,
       onNodeExit: (node, exit) => {
-        if (!shuttingDown) console.log(`node ${node.id} (pid ${node.pid}) exited: code ${String(exit.code)} signal ${String(exit.signal)}`);
+        if (started && !shuttingDown) console.log(`node ${node.id} (pid ${node.pid}) exited: code ${String(exit.code)} signal ${String(exit.signal)}`);
       },
     });
   } catch (err) {
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (shuttingDown) return;
+  started = true;
   console.log(`load balancer: ${cluster.url} (haproxy pid ${cluster.haproxyPid}, log ${path.join(args.logDir, 'haproxy.log')})`);
   for (const n of cluster.nodes) console.log(`  ${n.kind.padEnd(6)} ${n.id.padEnd(10)} ${n.url}  pid ${n.pid}  log ${n.logFile}`);
   console.log('Ctrl-C to stop.');

@@ -16,11 +16,11 @@ const socketNodes = () => t.cluster.nodes.filter((n) => n.kind === 'socket');
 
 beforeAll(async () => {
   t = await clusterTarget({ socket: 3, api: 2 });
-});
+}, 180_000);
 afterEach(() => clients.splice(0).forEach((c) => c.close()));
 afterAll(async () => {
   await t?.close();
-});
+}, 60_000);
 
 async function openOn(nodeUrl: string, token: string, roomId?: string): Promise<TestClient> {
   const c = await connect(nodeUrl, { token, roomId });

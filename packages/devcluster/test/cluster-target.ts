@@ -29,6 +29,8 @@ export async function clusterTarget(opts: { socket: number; api: number; env?: R
       socketNodes: opts.socket,
       apiNodes: opts.api,
       port: 0,
+      // Generous: on a loaded 2-core machine five tsx processes compile at once.
+      readyTimeoutMs: 150_000,
       env: {
         MYSQL_URL: db.url,
         REDIS_URL,

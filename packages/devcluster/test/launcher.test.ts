@@ -5,7 +5,8 @@
 import { startCluster, type Cluster, type NodeHandle } from '../src';
 import { httpGet, pollUntil } from '../src/wait';
 
-jest.setTimeout(120_000);
+// Each node transpiles the workspace with tsx on start; on a busy 2-core machine that takes minutes.
+jest.setTimeout(600_000);
 
 describe('devcluster launcher', () => {
   let cluster: Cluster;
@@ -15,6 +16,9 @@ describe('devcluster launcher', () => {
       socketNodes: 2,
       apiNodes: 1,
       port: 0,
+      readyTimeoutMs: 240_000,
+      // Own key namespace so this cluster cannot see other suites' rooms and nodes.
+      env: { REDIS_KEY_PREFIX: `devcluster-${process.pid}-${Date.now() % 1e6}` },
       // Lets a smoke run point at another checkout; normally the repository root.
       ...(process.env.DEVCLUSTER_TEST_CWD ? { cwd: process.env.DEVCLUSTER_TEST_CWD } : {}),
     });

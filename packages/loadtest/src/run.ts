@@ -20,6 +20,8 @@ const MEMBERSHIP_SETTLE_MS = 500;
 const CLOSE_TIMEOUT_MS = 5000;
 /** Slack on top of each phase's own bound before a silent worker counts as failed. */
 const SLACK_MS = 10_000;
+/** A forked worker compiles its TypeScript through tsx before it can answer; slow on a busy machine. */
+const WORKER_START_MS = 60_000;
 
 /** Runs one load test against a deployment and returns its report (and writes files when `outDir` is set). */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
@@ -106,7 +108,7 @@ class Coordinator {
     // 1. members online
     const churners = churnersPerRoom(s.clientsPerRoom, s.churn?.fraction ?? 0);
     const lanes = Math.ceil(Math.max(...this.plan.map((p) => p.length)) / o.connectConcurrency);
-    const ready = (await this.expectAll('ready', undefined, lanes * (2 * o.connectTimeoutMs + o.ackTimeoutMs), (w) =>
+    const ready = (await this.expectAll('ready', undefined, WORKER_START_MS + lanes * (2 * o.connectTimeoutMs + o.ackTimeoutMs), (w) =>
       this.send(w, { type: 'init', config: this.workerConfig(w, churners), clients: this.plan[w]! }),
     )) as Extract<FromWorker, { type: 'ready' }>[];
     const readyReports = ready.map((r) => r.report);
@@ -243,6 +245,7 @@ class Coordinator {
   /** Registers the wait first, then sends, so no answer can arrive unseen. */
   private expectAll(type: ExpectType, step: number | undefined, boundMs: number, sendTo: (w: number) => void): Promise<FromWorker[]> {
     if (this.pending) throw new Error(`already waiting for ${this.pending.type}`);
+    if (this.raw.signal?.aborted && type !== 'closed') return Promise.reject(new LoadTestError('aborted', 'the run was aborted'));
     const p = new Promise<FromWorker[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending = undefined;

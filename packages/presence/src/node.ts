@@ -18,7 +18,9 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
   let closed = false;
   let beaten = false;
   let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
+  // At most one heartbeat and one reaping pass in flight; close() awaits both.
+  let beatInFlight: Promise<void> | undefined;
+  let reapInFlight: Promise<void> | undefined;
 
   const report = (err: unknown): void => {
     try {
@@ -56,7 +58,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     return departures;
   }
 
-  async function tick(): Promise<void> {
+  async function beat(): Promise<void> {
     try {
       const wasRegistered = await backend.heartbeat(nodeId);
       if (beaten && !wasRegistered) {
@@ -64,6 +66,13 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
         report(new Error(`presence: node ${nodeId} was presumed dead and reaped; its connections were removed`));
       }
       beaten = true;
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  async function reapPass(): Promise<void> {
+    try {
       const departures = await reapDeadNodes();
       if (departures.length > 0) {
         try {
@@ -77,13 +86,18 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     }
   }
 
-  function runTick(): void {
-    timer = undefined;
+  /**
+   * Heartbeats and reaping run side by side rather than in one sequence: a
+   * long reaping pass (a dead node with many connections) must not delay our
+   * own heartbeat past nodeTtlMs and get us reaped in turn.
+   */
+  function onTimer(): void {
     if (closed) return;
-    inFlight = tick().finally(() => {
-      inFlight = undefined;
-      // Scheduling the next pass after this one ends means passes never overlap.
-      if (!closed) timer = setTimeout(runTick, opts.heartbeatIntervalMs).unref();
+    beatInFlight ??= beat().finally(() => {
+      beatInFlight = undefined;
+    });
+    reapInFlight ??= reapPass().finally(() => {
+      reapInFlight = undefined;
     });
   }
 
@@ -104,7 +118,8 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     start() {
       if (started || closed) return;
       started = true;
-      runTick(); // beat at once so the node is registered before its first connection ages
+      timer = setInterval(onTimer, opts.heartbeatIntervalMs).unref();
+      onTimer(); // beat at once so the node is registered before its first connection ages
     },
     async removeOwnConnections() {
       return removeConnections(nodeId, await backend.nodeConnections(nodeId));
@@ -112,11 +127,11 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     reapDeadNodes,
     async close() {
       closed = true;
-      if (timer) clearTimeout(timer);
+      if (timer) clearInterval(timer);
       timer = undefined;
-      // Let a pass already talking to the backend finish, so nothing touches
+      // Let passes already talking to the backend finish, so nothing touches
       // the caller's client after close() resolves.
-      await inFlight;
+      await Promise.all([beatInFlight, reapInFlight]);
     },
   };
 }

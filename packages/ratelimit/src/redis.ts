@@ -12,6 +12,7 @@ import type { RateLimiter } from './types';
  * While Redis is not ready the limiter answers at once from an in-memory
  * insurance limiter with the same rule, so an outage degrades to per-node
  * limits instead of failing or stalling requests behind the reconnect queue.
+ * (So does a client that has not reached "ready" yet: start serving after it.)
  */
 export function createRedisRateLimiter(redis: Redis | Cluster, rule: RateLimiterOptions): RateLimiter {
   return wrapLimiter(

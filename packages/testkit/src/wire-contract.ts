@@ -31,13 +31,13 @@ export function wireContract(name: string, start: () => Promise<WireTarget>): vo
 
     beforeAll(async () => {
       t = await start();
-    });
+    }, 180_000);
     afterEach(() => {
       clients.splice(0).forEach((c) => c.close());
     });
     afterAll(async () => {
       await t?.close();
-    });
+    }, 60_000);
 
     const stillUp = async () => {
       expect((await request(t.url, 'GET', '/healthz')).status).toBe(200);
