@@ -27,9 +27,14 @@ describe('runLoad against an embedded server', () => {
       workers: 1,
       outDir: join(dir, 'out'),
       serverPid: process.pid,
-      drainTimeoutMs: 5000,
+      // Generous bounds: on a busy shared box the first session request alone can take seconds.
+      // They only bound waiting; the assertions below stay exact.
+      connectTimeoutMs: 30_000,
+      ackTimeoutMs: 30_000,
+      drainTimeoutMs: 10_000,
+      quietMs: 1000,
     });
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await server?.close();
