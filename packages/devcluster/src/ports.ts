@@ -4,7 +4,6 @@ import net from 'node:net';
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
-    srv.unref();
     srv.once('error', reject);
     srv.listen(0, host, () => {
       const addr = srv.address();
@@ -18,7 +17,6 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.unref();
     srv.once('error', () => resolve(false));
     srv.listen(port, host, () => srv.close(() => resolve(true)));
   });

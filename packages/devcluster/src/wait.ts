@@ -53,9 +53,8 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    // A pending poll must not keep a CLI alive after stop().
-    t.unref();
-  });
+  // Deliberately ref'd: while a poll is pending it may be the only thing
+  // keeping the process alive (e.g. every child already exited), and the
+  // poll must get to report that. Polls end by their deadline.
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

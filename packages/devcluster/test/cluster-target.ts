@@ -1,4 +1,6 @@
 import Redis from 'ioredis';
+import knex from 'knex';
+import { knexConfig, migrateLatest } from '@chat/store';
 import { REDIS_URL, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
 import { startCluster } from '../src';
 import type { Cluster } from '../src';
@@ -21,6 +23,9 @@ export interface ClusterTarget {
  */
 export async function clusterTarget(opts: { socket: number; api: number; env?: Record<string, string> }): Promise<ClusterTarget> {
   const db = await tempMysqlDatabase('chat_cluster');
+  // Migrate once up front, as a deploy job would, instead of five nodes racing for the lock.
+  const migrator = knex(knexConfig({ mysqlUrl: db.url }));
+  await migrateLatest(migrator).finally(() => migrator.destroy());
   const prefix = `t${randomSuffix()}`;
   const redis = new Redis(REDIS_URL);
   let cluster: Cluster;

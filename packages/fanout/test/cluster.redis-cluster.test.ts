@@ -61,7 +61,8 @@ seqContract('redis cluster', async () => {
 test('rooms on every shard reach only the nodes subscribed to them', async () => {
   const prefix = uid('test-bus');
   const pub = await connectCluster();
-  const [a, b] = [createRedisBus(pub, await connectCluster(), { channelPrefix: prefix }), createRedisBus(pub, await connectCluster(), { channelPrefix: prefix })];
+  const a = createRedisBus(pub, await connectCluster(), { channelPrefix: prefix });
+  const b = createRedisBus(pub, await connectCluster(), { channelPrefix: prefix });
   try {
     // Enough rooms that they spread over all three masters.
     const rooms = Array.from({ length: 12 }, (_, i) => uid(`room${i}`));

@@ -152,7 +152,8 @@ async function migrateWithRetry(db: Knex, logger: Logger): Promise<void> {
       await migrateLatest(db);
       return;
     } catch (err) {
-      const locked = err instanceof Error && /already locked/i.test(err.message);
+      // Concurrent first runs can also collide on creating knex's own bookkeeping tables.
+      const locked = err instanceof Error && /already locked|already exists|ER_TABLE_EXISTS|Deadlock/i.test(err.message);
       if (!locked || Date.now() > deadline) throw err;
       logger.info('migrations locked by another node; waiting');
       await new Promise((r) => setTimeout(r, 250 + Math.random() * 250));
