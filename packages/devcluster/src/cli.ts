@@ -17,10 +17,10 @@ interface Args {
   readyTimeoutSec: number;
 }
 
-const USAGE = 'usage: pnpm cluster [--socket N=2] [--api M=1] [--port P=8080 (0 = free)] [--log-dir DIR] [--ready-timeout SEC=120]';
+const USAGE = 'usage: pnpm cluster [--socket N=2] [--api M=1] [--port P=8080 (0 = free)] [--log-dir DIR] [--ready-timeout SEC=180]';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { socket: 2, api: 1, port: 8080, logDir: '', readyTimeoutSec: 120 };
+  const args: Args = { socket: 2, api: 1, port: 8080, logDir: '', readyTimeoutSec: 180 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') {

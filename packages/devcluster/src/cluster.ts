@@ -33,7 +33,7 @@ export interface StartClusterOptions {
   cwd?: string;
   /** Where node and haproxy logs go. Default: a temp dir removed by stop(). */
   logDir?: string;
-  /** Deadline for each node's /readyz and the LB's /healthz. Default 120 s (tsx transpiles the workspace on start). */
+  /** Deadline for each node's /readyz and the LB's /healthz. Default 180 s (tsx transpiles the workspace on start). */
   readyTimeoutMs?: number;
   /** Called when a node exits, whether killed through the cluster or on its own. */
   onNodeExit?: (node: NodeHandle, exit: ExitInfo) => void;
@@ -107,7 +107,7 @@ class LocalCluster implements Cluster {
 
   constructor(private readonly opts: StartClusterOptions) {
     this.cwd = opts.cwd ?? path.resolve(__dirname, '../../..');
-    this.readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+    this.readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
     const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', MYSQL_URL: DEFAULT_NODE_ENV.MYSQL_URL };
     if (!process.env.REDIS_CLUSTER_NODES && !opts.env?.REDIS_CLUSTER_NODES) env.REDIS_URL = DEFAULT_NODE_ENV.REDIS_URL;
     for (const k of ['MYSQL_URL', 'REDIS_URL', 'TOKEN_SECRET'] as const) if (process.env[k]) env[k] = process.env[k];
