@@ -19,6 +19,8 @@ export interface RedisClusterOptions {
 export interface RedisClusterHandle {
   /** "127.0.0.1:<port>" of every master, the format of REDIS_CLUSTER_NODES entries. */
   nodes: string[];
+  /** The same masters as ioredis `Cluster` startup nodes. */
+  startupNodes: Array<{ host: string; port: number }>;
   pids: number[];
   /** Ends exactly the redis-server processes this call started. Idempotent. */
   stop(): Promise<void>;
@@ -92,7 +94,8 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
         ),
       ),
     );
-    return { nodes, pids: procs.map((p) => p.pid), stop };
+    const startupNodes = ports.map((port) => ({ host: HOST, port }));
+    return { nodes, startupNodes, pids: procs.map((p) => p.pid), stop };
   } catch (err) {
     await stop();
     throw err instanceof LaunchError ? err : new LaunchError(err instanceof Error ? err.message : String(err));

@@ -3,7 +3,8 @@ import { createRedisBus, createRedisSeqAllocator, seqKey } from '../src';
 import type { MeteredRoomBus } from '../src';
 import { busContract } from './bus-contract';
 import { msg, uid, waitFor } from './helpers';
-import { startRedisCluster, type TestCluster } from './redis-cluster';
+import { startRedisCluster } from '@chat/devcluster';
+import type { RedisClusterHandle as TestCluster } from '@chat/devcluster';
 import { seqContract } from './seq-contract';
 
 // Starting three servers and forming the cluster takes a few seconds.
@@ -15,14 +16,14 @@ const clients: Cluster[] = [];
 /** A node's Cluster client, as runtime builds it: sharded subscribers on. */
 async function connectCluster(): Promise<Cluster> {
   if (!cluster) throw new Error('cluster not started');
-  const c = new Cluster(cluster.nodes, { lazyConnect: true, shardedSubscribers: true });
+  const c = new Cluster(cluster.startupNodes, { lazyConnect: true, shardedSubscribers: true });
   clients.push(c);
   await c.connect();
   return c;
 }
 
 beforeAll(async () => {
-  cluster = await startRedisCluster(3);
+  cluster = await startRedisCluster({ masters: 3 });
 });
 
 afterAll(async () => {

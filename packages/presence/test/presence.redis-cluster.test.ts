@@ -2,7 +2,8 @@ import { randomUUID } from 'crypto';
 import { Cluster } from 'ioredis';
 import { createRedisPresence } from '../src';
 import { presenceContract } from './presence-contract';
-import { startRedisCluster, type TestCluster } from './redis-cluster';
+import { startRedisCluster } from '@chat/devcluster';
+import type { RedisClusterHandle as TestCluster } from '@chat/devcluster';
 import { deleteKeysWithPrefix } from './redis-keys';
 
 // Starting three servers and forming the cluster takes a few seconds.
@@ -13,8 +14,8 @@ let redis: Cluster | undefined;
 let keyPrefix = `test:presence:${randomUUID()}`;
 
 beforeAll(async () => {
-  cluster = await startRedisCluster(3);
-  redis = new Cluster(cluster.nodes, { lazyConnect: true });
+  cluster = await startRedisCluster({ masters: 3 });
+  redis = new Cluster(cluster.startupNodes, { lazyConnect: true });
   await redis.connect();
 });
 
