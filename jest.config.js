@@ -1,15 +1,10 @@
-/** One jest run for the whole workspace. Suites that need MariaDB/Redis talk to the real ones. */
-// Suites that start whole clusters of node processes (several tsx processes
-// compiling at once): slow on a 2-core machine, so they run with
-// `pnpm test:cluster` (CHAT_CLUSTER_TESTS=1) instead of in `pnpm test`.
-const CLUSTER_SUITES = '/packages/devcluster/test/(wire\\.cluster|cluster-behaviour|launcher)\\.test\\.ts$';
-
+/** One jest run for the whole workspace. Suites that need MariaDB/Redis/HAProxy talk to the real ones. */
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/deploy'],
   testMatch: ['**/test/**/*.test.ts'],
-  testPathIgnorePatterns: process.env.CHAT_CLUSTER_TESTS === '1' ? ['/node_modules/'] : ['/node_modules/', CLUSTER_SUITES],
+  testPathIgnorePatterns: ['/node_modules/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', isolatedModules: true, diagnostics: false }],
   },

@@ -40,7 +40,9 @@ export async function drainAndClose(ctx: NodeContext, gateway: SocketGateway): P
 }
 
 /** A socket-only node: socket.io plus /healthz, /readyz, /metrics. */
-export async function startSocketNode(env: Record<string, string | undefined>): Promise<RunningNode & { ctx: NodeContext }> {
+export async function startSocketNode(
+  env: Record<string, string | undefined>,
+): Promise<RunningNode & { ctx: NodeContext; io: SocketGateway['io'] }> {
   const ctx = await bootNode(env, 'socket');
   const ops = createOpsHandler({ ready: ctx.infra.ready, draining: ctx.draining, registry: ctx.metrics.registry });
   const server = http.createServer((req, res) => {
@@ -56,6 +58,7 @@ export async function startSocketNode(env: Record<string, string | undefined>): 
   let closing: Promise<void> | undefined;
   return {
     ctx,
+    io: gateway.io,
     url: urlFor(ctx.config.HOST, port),
     port,
     nodeId: ctx.config.nodeId,

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test suites drive real binaries: HAProxy (the load balancer), docker-compose
+# (`config` validates docker-compose.yml) and redis-server/redis-cli (throw-away
+# Redis Clusters). Installs what is missing from Debian's packages when this
+# user may, otherwise says exactly what to install. MariaDB and Redis themselves
+# are expected to be running already (see README).
+set -euo pipefail
+
+missing=()
+command -v haproxy >/dev/null || missing+=(haproxy)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+{ command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || missing+=(redis-server redis-tools)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "test tools missing: ${missing[*]}; installing with apt-get" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  SUDO=(sudo -n)
+else
+  echo "cannot install as $(id -un): run 'sudo apt-get install -y ${missing[*]}' and try again" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
