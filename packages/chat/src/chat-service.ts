@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
 import {
   ChatError,
   LIMITS,
@@ -8,7 +9,7 @@ import {
   sessionRequestSchema,
 } from '@chat/protocol';
 import type { ChatMessage, HistoryPage, Member, RoomView, SessionView, SystemEvent, UserView } from '@chat/protocol';
-import type { ChatStore, StoredMessage } from '@chat/store';
+import type { ChatStore, ClientMsgKey, StoredMessage } from '@chat/store';
 import type { Departure, PresenceStore } from '@chat/presence';
 import type { SeqAllocator } from '@chat/fanout';
 import type { RateLimiter } from '@chat/ratelimit';
@@ -34,6 +35,7 @@ export function createChatService(deps: ChatDeps) {
   const now = deps.now ?? Date.now;
   /** Sends in flight by (room, user, clientMsgId), so a retry racing its original gets the same message. */
   const inFlight = new Map<string, Promise<ChatMessage>>();
+  const findSent = createSentLookup(deps.store);
 
   async function guardStore<T>(op: () => Promise<T>): Promise<T> {
     try {
@@ -71,7 +73,11 @@ export function createChatService(deps: ChatDeps) {
   }
 
   async function sendOnce(who: SessionClaims, roomId: string, content: string, clientMsgId: string): Promise<ChatMessage> {
-    const existing = await guardStore(() => deps.store.findByClientMsgId(roomId, who.userId, clientMsgId));
+    // The rate check and the dedupe look-up are independent: wait for one round trip, not two.
+    const [, existing] = await Promise.all([
+      deps.messageLimiter.consume(who.userId),
+      guardStore(() => findSent.load({ roomId, userId: who.userId, clientMsgId })),
+    ]);
     if (existing) return toChatMessage(existing);
     try {
       return await storeNew({ roomId, userId: who.userId, nickName: who.nickName, content, kind: 'user', clientMsgId });
@@ -151,8 +157,8 @@ export function createChatService(deps: ChatDeps) {
 
     /** Stores a user message and fans it out; resolves after it is durable. Same clientMsgId, same message. */
     async postMessage(who: SessionClaims, req: { roomId: string; content: string; clientMsgId?: string }): Promise<ChatMessage> {
-      await deps.messageLimiter.consume(who.userId);
       if (!req.clientMsgId) {
+        await deps.messageLimiter.consume(who.userId);
         return storeNew({ roomId: req.roomId, userId: who.userId, nickName: who.nickName, content: req.content, kind: 'user' });
       }
       const key = `${req.roomId}\u0000${who.userId}\u0000${req.clientMsgId}`;
@@ -187,6 +193,25 @@ export function createChatService(deps: ChatDeps) {
       await Promise.all(departures.map((d) => postSystem(d.roomId, d.member, 'leave')));
     },
   };
+}
+
+const clientMsgKey = (k: ClientMsgKey) => `${k.roomId}\u0000${k.userId}\u0000${k.clientMsgId}`;
+
+/**
+ * Dedupe look-ups of sends with a clientMsgId, batched: every send that arrives
+ * in one turn of the event loop shares one indexed query, so a busy node does
+ * one read per batch, not per message. No cache: a stored message is found by
+ * the next batch's query, and a send racing its own retry is caught by the
+ * unique index.
+ */
+function createSentLookup(store: Pick<ChatStore, 'findByClientMsgIds'>): DataLoader<ClientMsgKey, StoredMessage | undefined, string> {
+  return new DataLoader(
+    async (keys) => {
+      const found = new Map((await store.findByClientMsgIds(keys)).map((m) => [clientMsgKey({ ...m, clientMsgId: m.clientMsgId ?? '' }), m]));
+      return keys.map((k) => found.get(clientMsgKey(k)));
+    },
+    { cache: false, maxBatchSize: 500, cacheKeyFn: clientMsgKey, batchScheduleFn: (run) => setImmediate(run) },
+  );
 }
 
 async function guardRedis<T>(op: () => Promise<T>): Promise<T> {

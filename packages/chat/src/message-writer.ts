@@ -18,7 +18,7 @@ export interface MessageWriter {
 
 export interface MessageWriterOptions {
   store: Pick<ChatStore, 'appendMessages'>;
-  /** Longest wait of a message for companions. Default 2 ms. */
+  /** Longest wait of a message for companions when no commit is in flight. Default 0: the end of the current event-loop turn. */
   maxDelayMs?: number;
   /** Largest group. Default 256. */
   maxBatch?: number;
@@ -37,27 +37,36 @@ interface Pending {
 }
 
 export function createMessageWriter(opts: MessageWriterOptions): MessageWriter {
-  const maxDelayMs = opts.maxDelayMs ?? 2;
+  const maxDelayMs = opts.maxDelayMs ?? 0;
   const maxBatch = opts.maxBatch ?? 256;
   const concurrency = opts.concurrency ?? 1;
   let queue: Pending[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  /** Cancels the scheduled flush, if any. */
+  let cancelFlush: (() => void) | undefined;
   let inFlight = 0;
   let closed = false;
   const idle: Array<() => void> = [];
 
   function schedule(): void {
-    if (queue.length === 0 || inFlight >= concurrency) return;
-    if (queue.length >= maxBatch || maxDelayMs === 0) {
+    if (queue.length === 0 || inFlight >= concurrency || cancelFlush) return;
+    if (queue.length >= maxBatch) {
       startFlush();
       return;
     }
-    if (!timer) timer = setTimeout(startFlush, maxDelayMs);
+    // 0 ms still gathers the writes of this event-loop turn (sends read from many
+    // sockets at once); while a commit is in flight the queue gathers by itself.
+    if (maxDelayMs === 0) {
+      const immediate = setImmediate(startFlush);
+      cancelFlush = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(startFlush, maxDelayMs);
+      cancelFlush = () => clearTimeout(timer);
+    }
   }
 
   function startFlush(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
+    cancelFlush?.();
+    cancelFlush = undefined;
     while (queue.length > 0 && inFlight < concurrency) {
       const group = queue.slice(0, maxBatch);
       queue = queue.slice(group.length);

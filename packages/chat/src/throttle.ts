@@ -11,7 +11,8 @@ export interface KeyedThrottle {
 }
 
 export function createKeyedThrottle(opts: {
-  intervalMs: number;
+  /** Fixed, or per key (e.g. longer for bigger rooms), read on every request. */
+  intervalMs: number | ((key: string) => number);
   run: (key: string) => Promise<void> | void;
   onError?: (err: unknown) => void;
 }): KeyedThrottle {
@@ -30,11 +31,12 @@ export function createKeyedThrottle(opts: {
   return {
     request(key) {
       if (closed || timers.has(key)) return;
+      const intervalMs = typeof opts.intervalMs === 'function' ? opts.intervalMs(key) : opts.intervalMs;
       const since = Date.now() - (lastRun.get(key) ?? 0);
-      const wait = Math.max(0, opts.intervalMs - since);
+      const wait = Math.max(0, intervalMs - since);
       // A short first delay lets a burst of joins collapse into one update.
-      timers.set(key, setTimeout(fire, Math.max(wait, Math.min(20, opts.intervalMs)), key));
-      if (lastRun.size > 10_000) pruneLastRun(lastRun, opts.intervalMs);
+      timers.set(key, setTimeout(fire, Math.max(wait, Math.min(20, intervalMs)), key));
+      if (lastRun.size > 10_000) pruneLastRun(lastRun, LAST_RUN_KEEP_MS);
     },
     close() {
       closed = true;
@@ -44,6 +46,9 @@ export function createKeyedThrottle(opts: {
     },
   };
 }
+
+/** Longest interval worth remembering a key's last run for (MEMBERS_INTERVAL_MS is at most 60 s). */
+const LAST_RUN_KEEP_MS = 60_000;
 
 function pruneLastRun(lastRun: Map<string, number>, intervalMs: number): void {
   const cutoff = Date.now() - intervalMs;

@@ -4,6 +4,7 @@ export { createRedisBus } from './redis-bus';
 export type { RedisBusOptions, ShardedPubSubClient } from './redis-bus';
 export { createMemorySeqAllocator } from './memory-seq';
 export { createRedisSeqAllocator } from './redis-seq';
+export { coalesceSeqReservations } from './coalesced-seq';
 export type { SeqRedisClient } from './redis-seq';
 export { createInOrderDelivery } from './in-order';
 export type { InOrderDelivery, InOrderDeliveryOptions } from './in-order';

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
-import { createMemorySeqAllocator, createRedisSeqAllocator, seqKey } from '../src';
+import { coalesceSeqReservations, createMemorySeqAllocator, createRedisSeqAllocator, seqKey } from '../src';
+import type { SeqAllocator } from '../src';
 import { uid } from './helpers';
 import { connect, deleteByPrefix } from './redis-helpers';
 import { seqContract } from './seq-contract';
@@ -29,6 +30,64 @@ seqContract('redis', async () => {
       await Promise.all(clients.map((c) => c.quit()));
     },
   };
+});
+
+seqContract('redis, coalesced per room', async () => {
+  const prefix = uid('test-seq');
+  const clients: Redis[] = [];
+  const redis = connect();
+  clients.push(redis);
+  return {
+    make(loadMax) {
+      const client = connect();
+      clients.push(client);
+      return coalesceSeqReservations(createRedisSeqAllocator(client, { keyPrefix: prefix, loadMax }));
+    },
+    async forget(roomId) {
+      expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
+    },
+    async teardown() {
+      await deleteByPrefix(redis, prefix);
+      await Promise.all(clients.map((c) => c.quit()));
+    },
+  };
+});
+
+describe('coalesced seq reservations', () => {
+  /** An allocator that records its calls. */
+  function recording(inner: SeqAllocator) {
+    const calls: Array<[string, number]> = [];
+    return {
+      calls,
+      allocator: { reserve: (roomId: string, count: number) => (calls.push([roomId, count]), inner.reserve(roomId, count)) },
+    };
+  }
+
+  test('reserves of one turn become one call per room, handed out in call order', async () => {
+    const { calls, allocator } = recording(createMemorySeqAllocator(async () => 10));
+    const seq = coalesceSeqReservations(allocator);
+    const got = await Promise.all([seq.reserve('a', 1), seq.reserve('b', 1), seq.reserve('a', 3), seq.reserve('a', 1)]);
+    expect(got).toEqual([11, 11, 12, 15]);
+    expect(calls).toEqual([
+      ['a', 5],
+      ['b', 1],
+    ]);
+    // A later turn is a new call.
+    await expect(seq.reserve('a', 1)).resolves.toBe(16);
+    expect(calls).toHaveLength(3);
+  });
+
+  test('a failed reserve rejects every caller of that room only', async () => {
+    const failing: SeqAllocator = {
+      reserve: async (roomId) => {
+        if (roomId === 'down') throw new Error('redis down');
+        return 1;
+      },
+    };
+    const seq = coalesceSeqReservations(failing);
+    const results = await Promise.allSettled([seq.reserve('down', 1), seq.reserve('down', 2), seq.reserve('up', 1)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+  });
 });
 
 describe('redis seq allocator', () => {

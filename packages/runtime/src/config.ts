@@ -35,7 +35,7 @@ const envSchema = z.object({
   MESSAGE_RATE_LIMIT: rateRule.default({ points: 20, durationSec: 1 }),
   SESSION_RATE_LIMIT: rateRule.default({ points: 120, durationSec: 60 }),
   GROUP_COMMIT: flag.default(true),
-  GROUP_COMMIT_MAX_DELAY_MS: z.coerce.number().int().min(0).max(100).default(2),
+  GROUP_COMMIT_MAX_DELAY_MS: z.coerce.number().int().min(0).max(100).default(0),
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(256),
   MEMBERS_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   GAP_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1000),

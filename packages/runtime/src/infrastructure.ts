@@ -7,7 +7,7 @@ import { createKnexStore, knexConfig, migrateLatest } from '@chat/store';
 import type { ChatStore } from '@chat/store';
 import { createMemoryPresence, createRedisPresence } from '@chat/presence';
 import type { Departure, PresenceStore } from '@chat/presence';
-import { createMemoryBus, createMemorySeqAllocator, createRedisBus, createRedisSeqAllocator } from '@chat/fanout';
+import { coalesceSeqReservations, createMemoryBus, createMemorySeqAllocator, createRedisBus, createRedisSeqAllocator } from '@chat/fanout';
 import type { RoomBus, SeqAllocator } from '@chat/fanout';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@chat/ratelimit';
 import { createTokenService } from '@chat/auth';
@@ -80,7 +80,7 @@ export async function openInfrastructure(
       })
     : createMemoryBus();
   const seq = redis
-    ? createRedisSeqAllocator(redis.commands, { keyPrefix: KEY_PREFIX, loadMax })
+    ? coalesceSeqReservations(createRedisSeqAllocator(redis.commands, { keyPrefix: KEY_PREFIX, loadMax }))
     : createMemorySeqAllocator(loadMax);
   const messageRule = { ...config.MESSAGE_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:msg` };
   const sessionRule = { ...config.SESSION_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:session` };
@@ -168,22 +168,25 @@ function sqliteFile(dataDir: string): string {
 
 function connectRedis(config: Config, logger: Logger, metrics: Metrics) {
   // Named connections: operators (and the reconnect test) can find a node's clients in CLIENT LIST.
-  const make = (role: string): RedisClient => {
+  // Auto-pipelining on the command connection: the rate-limit, seq and presence
+  // commands of every send handled in one turn of the event loop share one write.
+  const make = (role: string, enableAutoPipelining = false): RedisClient => {
     const connectionName = `${config.REDIS_KEY_PREFIX}:${config.nodeId}:${role}`;
     const client: RedisClient =
       config.redisClusterNodes.length > 0
         ? new Cluster(config.redisClusterNodes, {
             shardedSubscribers: true,
+            enableAutoPipelining,
             redisOptions: { maxRetriesPerRequest: 3, connectionName },
           } as ConstructorParameters<typeof Cluster>[1])
-        : new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3, connectionName });
+        : new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3, connectionName, enableAutoPipelining });
     client.on('error', (err: unknown) => {
       metrics.redisErrors.inc();
       logger.warn({ err }, 'redis error');
     });
     return client;
   };
-  const commands = make('commands');
+  const commands = make('commands', true);
   const busSub = make('bus-sub');
   const adapterSub = make('adapter-sub');
   return { commands, busSub, adapterSub, all: [commands, busSub, adapterSub] };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ChatError } from '@chat/protocol';
-import type { ChatStore, HistoryQuery, RoomRecord, StoredMessage, StoredPage, UserRecord } from './types';
+import type { ChatStore, ClientMsgKey, HistoryQuery, RoomRecord, StoredMessage, StoredPage, UserRecord } from './types';
 import {
   fromMessage,
   toMessage,
@@ -128,8 +128,14 @@ export function createKnexStore(knex: Knex): ChatStore {
         assertSeq('seq', m.seq);
       }
       const rows = batch.map(fromMessage);
-      // A plain INSERT (never IGNORE): any duplicate key fails the statement and the
-      // transaction rolls back every chunk, so the batch is stored whole or not at all.
+      // A plain INSERT (never IGNORE): any duplicate key fails the statement. One
+      // statement is atomic on its own (autocommit): one round trip, the common case.
+      if (rows.length <= INSERT_CHUNK) {
+        await messages().insert(rows);
+        return;
+      }
+      // Bigger batches take several statements; the transaction rolls back every
+      // chunk on a failure, so the batch is stored whole or not at all.
       await knex.transaction(async (trx) => {
         for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
           await messages(trx).insert(rows.slice(i, i + INSERT_CHUNK));
@@ -140,6 +146,16 @@ export function createKnexStore(knex: Knex): ChatStore {
     async findByClientMsgId(roomId: string, userId: string, clientMsgId: string): Promise<StoredMessage | undefined> {
       const row = await messages().where({ room_id: roomId, user_id: userId, client_msg_id: clientMsgId }).first();
       return row && toMessage(row);
+    },
+
+    async findByClientMsgIds(keys: readonly ClientMsgKey[]): Promise<StoredMessage[]> {
+      if (keys.length === 0) return [];
+      // Row-value IN on the (room_id, user_id, client_msg_id) unique index; MySQL and SQLite both take it.
+      const rows = await messages().whereIn(
+        ['room_id', 'user_id', 'client_msg_id'],
+        keys.map((k) => [k.roomId, k.userId, k.clientMsgId]),
+      );
+      return rows.map(toMessage);
     },
 
     async history(roomId: string, query: HistoryQuery): Promise<StoredPage> {
