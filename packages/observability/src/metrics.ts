@@ -15,6 +15,7 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
     localRooms: new Gauge({ name: 'chat_local_rooms', help: 'Rooms with at least one member on this node', registers: r }),
     messagesIn: new Counter({ name: 'chat_messages_in_total', help: 'Messages accepted from clients and stored', registers: r }),
     messagesOut: new Counter({ name: 'chat_messages_out_total', help: 'Message deliveries to local sockets (one per receiving socket)', registers: r }),
+    membersFramesOut: new Counter({ name: 'chat_members_frames_out_total', help: '`members` updates sent to local sockets (one per receiving socket)', registers: r }),
     busBatchesReceived: new Counter({ name: 'chat_bus_batches_received_total', help: 'Room batches received from the bus (only rooms with local members)', registers: r }),
     busMessagesReceived: new Counter({ name: 'chat_bus_messages_received_total', help: 'Messages received from the bus', registers: r }),
     requestErrors: new Counter({ name: 'chat_request_errors_total', help: 'Requests answered with an error, by code', labelNames: ['code'] as const, registers: r }),

@@ -60,7 +60,9 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     intervalMs: (roomId) => membersIntervalFor(deps.membersIntervalMs, io.of('/').adapter.rooms.get(roomId)?.size ?? 0),
     run: async (roomId) => {
       if (!io.of('/').adapter.rooms.has(roomId)) return;
-      io.local.to(roomId).emit(EVENTS.members, { roomId, members: await chat.members(roomId) });
+      const members = await chat.members(roomId);
+      metrics.membersFramesOut.inc(io.of('/').adapter.rooms.get(roomId)?.size ?? 0);
+      io.local.to(roomId).emit(EVENTS.members, { roomId, members });
     },
     onError: (err) => logger.warn({ err }, 'members update failed'),
   });

@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knex from 'knex';
+import { freePort, startCluster } from '@chat/devcluster';
+import type { Cluster } from '@chat/devcluster';
+import { knexConfig, migrateLatest } from '@chat/store';
+import { randomSuffix, tempMysqlDatabase, waitUntil } from '@chat/testkit';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Limits a load test must not trip over: the benchmark measures the message path, not the rate limiter. */
+export const UNLIMITED = { MESSAGE_RATE_LIMIT: '1000000/1', SESSION_RATE_LIMIT: '1000000/1' } as const;
+
+export interface Deployment {
+  cluster: Cluster;
+  dbUrl: string;
+  close(): Promise<void>;
+}
+
+/** A fresh cluster on its own MySQL database and Redis key prefix; `close` removes both. */
+export async function startDeployment(opts: { socket: number; api: number; env?: Record<string, string> }): Promise<Deployment> {
+  const db = await tempMysqlDatabase('chat_bench');
+  const migrator = knex(knexConfig({ mysqlUrl: db.url }));
+  await migrateLatest(migrator).finally(() => migrator.destroy());
+  try {
+    const cluster = await startCluster({
+      socketNodes: opts.socket,
+      apiNodes: opts.api,
+      port: 0,
+      env: { MYSQL_URL: db.url, REDIS_KEY_PREFIX: `bench${randomSuffix()}`, LOG_LEVEL: 'warn', ...UNLIMITED, ...opts.env },
+    });
+    return {
+      cluster,
+      dbUrl: db.url,
+      async close() {
+        await cluster.stop();
+        await db.drop();
+      },
+    };
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+}
+
+/** Sum of a counter or gauge over its label sets in a node's /metrics. */
+export async function scrape(nodeUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+/** Resident memory of a process in MB, from /proc. */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export interface SingleNode {
+  url: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
+/**
+ * One process serving sessions and sockets on one URL: the embedded entry
+ * point in cluster mode (MySQL, Redis presence and bus). For benchmarks of one
+ * node's memory and CPU without a load balancer in between.
+ */
+export async function startSingleNode(env: Record<string, string> = {}): Promise<SingleNode> {
+  const db = await tempMysqlDatabase('chat_bench');
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
+  const log = fs.openSync(path.join(dataDir, 'node.log'), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/standalone/src/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', log, log],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      MYSQL_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `bench${randomSuffix()}`,
+      TOKEN_SECRET: 'bench-secret-'.padEnd(48, 'b'),
+      LOG_LEVEL: 'warn',
+      ...UNLIMITED,
+      ...env,
+    },
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const url = `http://127.0.0.1:${port}`;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      child.kill('SIGTERM');
+      await exited;
+      fs.closeSync(log);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await db.drop();
+    })());
+  try {
+    await waitUntil(() => fetch(`${url}/readyz`).then((r) => r.ok || undefined, () => undefined), { timeoutMs: 60_000, what: 'node ready' });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { url, pid: child.pid!, close };
+}

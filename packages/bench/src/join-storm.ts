@@ -1,0 +1,91 @@
+import { runLoad } from '@chat/loadtest';
+import { cpuSeconds, scrape, startSingleNode } from './deployment';
+import { fmt, int, machine, table, writeSection } from './markdown';
+import { REPORT_DIR } from './sustained';
+
+const MEMBERS = 5_000;
+const RUN_TIMEOUT_MS = 240_000;
+
+interface StormResult {
+  label: string;
+  connected: number;
+  allInSec: number | undefined;
+  cpuSec: number;
+  membersFrames: number;
+  messageFrames: number;
+  joinP99: number;
+}
+
+/**
+ * A join storm: 5,000 members join one room on one node as fast as the
+ * generator can connect them. Measured: the time until all are in, the node's
+ * CPU, and the frames it sent (`members` lists and the join announcements).
+ * Coalesced members updates (the default 250 ms, growing with the room) are
+ * compared with the shortest interval the config allows, in the same run.
+ */
+export async function joinStormBenchmark(): Promise<string> {
+  const results = [await storm('MEMBERS_INTERVAL_MS=250 (default)', '250'), await storm('MEMBERS_INTERVAL_MS=10 (shortest)', '10')];
+  const perJoinLists = (MEMBERS * (MEMBERS + 1)) / 2;
+  const md = `## Join storm: ${int(MEMBERS)} members joining one room
+
+Command: \`pnpm bench join-storm\`. Machine: ${machine()}.
+
+One node (embedded entry point in cluster mode), ${int(MEMBERS)} members of one room connect and join at once (50 at a time per generator worker, 2 workers).
+"All in" is the first second at which every member is connected and joined. Frames are counted by the node's own metrics
+(\`chat_members_frames_out_total\`, \`chat_messages_out_total\`), CPU from /proc.
+
+${table(
+  ['variant', 'joined', 'all in after s', 'join p99 ms', 'node CPU s', '`members` frames', 'message frames (join announcements)'],
+  results.map((r) => [r.label, int(r.connected), fmt(r.allInSec, 0), fmt(r.joinP99), fmt(r.cpuSec), int(r.membersFrames), int(r.messageFrames)]),
+)}
+
+A server that sends the full list to every member on every join sends n(n+1)/2 = ${int(perJoinLists)} \`members\` frames for n = ${int(MEMBERS)}
+(computed, not run): **${fmt(perJoinLists / Math.max(1, results[0]!.membersFrames), 0)}x** the frames of the default here.
+`;
+  writeSection('join-storm', md);
+  return md;
+}
+
+async function storm(label: string, interval: string): Promise<StormResult> {
+  process.stderr.write(`\n== join storm, ${label}\n`);
+  const node = await startSingleNode({ MEMBERS_INTERVAL_MS: interval });
+  try {
+    const cpu0 = cpuSeconds(node.pid);
+    const members0 = await scrape(node.url, 'chat_members_frames_out_total');
+    const messages0 = await scrape(node.url, 'chat_messages_out_total');
+    let allInSec: number | undefined;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), RUN_TIMEOUT_MS);
+    try {
+      const report = await runLoad({
+        urls: [node.url],
+        rooms: 1,
+        clientsPerRoom: MEMBERS,
+        ratePerRoom: 0,
+        durationSec: 5,
+        warmupSec: 0,
+        workers: 2,
+        connectConcurrency: 50,
+        outDir: REPORT_DIR,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (allInSec === undefined && p.connected >= p.target) allInSec = p.elapsedSec;
+          process.stderr.write(`  ${p.elapsedSec.toFixed(0)} s: ${p.connected}/${p.target} in\n`);
+        },
+      });
+      return {
+        label,
+        connected: report.connections.connected,
+        allInSec,
+        cpuSec: cpuSeconds(node.pid) - cpu0,
+        membersFrames: (await scrape(node.url, 'chat_members_frames_out_total')) - members0,
+        messageFrames: (await scrape(node.url, 'chat_messages_out_total')) - messages0,
+        joinP99: report.connections.join.p99,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    await node.close();
+  }
+}

@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { formatProgress, runLoad } from '@chat/loadtest';
+import type { LoadReport, StepSummary } from '@chat/loadtest';
+import { startDeployment } from './deployment';
+import { fmt, int, table } from './markdown';
+
+/** The load shape of the issue's targets: 10 rooms x 20 members, messages stored in MySQL. */
+export const SHAPE = { rooms: 10, clientsPerRoom: 20 } as const;
+/** Bounds a step must keep to count as sustained. */
+export const BOUNDS = { p99MaxMs: 50, lossMax: 0 } as const;
+/** Rates per room tried in order: x1.25 per step from 20 msg/s/room (200 msg/s in, 4,000 deliveries/s). */
+export const RAMP = { start: 20, factor: 1.25, maxSteps: 14, stepSec: 8 } as const;
+
+export const REPORT_DIR = path.resolve(__dirname, '../../../loadtest-reports/bench');
+
+export interface Sustained {
+  label: string;
+  report: LoadReport;
+  /** The last step within the bounds, if any. */
+  best: StepSummary | undefined;
+}
+
+/** Ramps the rate on a fresh deployment until p99 or loss breaks; the last good step is the sustained rate. */
+export async function measureSustained(
+  label: string,
+  deployment: { socket: number; api: number; env?: Record<string, string> },
+): Promise<Sustained> {
+  process.stderr.write(`\n== ${label}: starting ${deployment.socket} socket + ${deployment.api} API node(s)\n`);
+  const d = await startDeployment(deployment);
+  try {
+    const report = await runLoad({
+      urls: [d.cluster.url],
+      ...SHAPE,
+      ratePerRoom: RAMP.start,
+      warmupSec: 3,
+      ramp: { factor: RAMP.factor, maxSteps: RAMP.maxSteps, stepSec: RAMP.stepSec },
+      ...BOUNDS,
+      workers: 2,
+      // A 2-core machine shared with the servers: only call the generator saturated when its delay alone would break the bound.
+      loopP99MaxMs: BOUNDS.p99MaxMs,
+      cpuMaxPct: 95,
+      outDir: REPORT_DIR,
+      onProgress: (p) => process.stderr.write(`  ${formatProgress(p)}\n`),
+    });
+    const best = report.steps.filter((s) => s.ok).at(-1);
+    return { label, report, best };
+  } finally {
+    await d.close();
+  }
+}
+
+/** One row per variant: the sustained rate and what it cost. */
+export function summaryTable(results: Sustained[]): string {
+  return table(
+    ['variant', 'sustained msg/s/room', 'messages in/s', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'loss', 'order violations', 'stopped because'],
+    results.map(({ label, report, best }) => [
+      label,
+      best ? fmt(best.rate, 0) : 'none',
+      best ? int(best.sendsPerSec) : '-',
+      best ? int(best.deliveriesPerSec) : '-',
+      best ? fmt(best.e2e.p50) : '-',
+      best ? fmt(best.e2e.p99) : '-',
+      best ? fmt(best.ack.p99) : '-',
+      best ? `${best.lost}` : '-',
+      `${report.totals.orderViolations}`,
+      report.ramp?.stoppedBecause ?? '-',
+    ]),
+  );
+}
+
+/** Every step of one variant, so the knee of the curve is visible. */
+export function stepsTable(r: Sustained): string {
+  return table(
+    ['msg/s/room', 'messages in/s', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'lost', 'generator saturated', 'verdict'],
+    r.report.steps.map((s) => [
+      fmt(s.rate, 0),
+      int(s.sendsPerSec),
+      int(s.deliveriesPerSec),
+      fmt(s.e2e.p50),
+      fmt(s.e2e.p99),
+      fmt(s.ack.p99),
+      `${s.lost}`,
+      s.generatorSaturated ? 'yes' : 'no',
+      s.ok ? 'ok' : `broke: ${s.breaks.join('+')}`,
+    ]),
+  );
+}
+
+export const deliveries = (r: Sustained): number => r.best?.deliveriesPerSec ?? 0;
