@@ -1,4 +1,4 @@
-import { BOUNDS, RAMP, SHAPE, deliveries, measureSustained, stepsTable, summaryTable } from './sustained';
+import { BOUNDS, RAMP, RAMP_P99_MAX_MS, SHAPE, deliveries, measureSustained, stepsTable, summaryTable } from './sustained';
 import { fmt, machine, writeSection } from './markdown';
 
 /**
@@ -15,17 +15,24 @@ export async function fanoutBenchmark(): Promise<string> {
     env: { GROUP_COMMIT: 'off' },
   });
   const ratio = deliveries(off) > 0 ? deliveries(on) / deliveries(off) : NaN;
+  const looseRatio = deliveries(off, 'loose') > 0 ? deliveries(on, 'loose') / deliveries(off, 'loose') : NaN;
   const md = `## 1. Fan-out throughput (2 socket nodes behind HAProxy)
 
 Command: \`pnpm bench fanout\`. Machine: ${machine()}.
 
 Load: ${SHAPE.rooms} rooms x ${SHAPE.clientsPerRoom} members (every member receives every message of its room, sender included),
-${RAMP.stepSec} s steps from ${RAMP.start} msg/s/room, x${RAMP.factor} per step, until p99 end-to-end > ${BOUNDS.p99MaxMs} ms or any loss.
+${RAMP.stepSec} s steps from ${RAMP.start} msg/s/room, x${RAMP.factor} per step, until p99 end-to-end > ${RAMP_P99_MAX_MS} ms or any loss.
 Topology: 2 socket nodes + 1 API node behind HAProxy, Redis, MariaDB (every message stored before its ack and its broadcast).
+
+At the issue's bound (p99 end-to-end under ${BOUNDS.p99MaxMs} ms, zero loss):
 
 ${summaryTable([on, off])}
 
-**Ratio, group commit vs one INSERT per message: ${fmt(ratio, 2)}x the deliveries per second** at the same bounds.
+At p99 under ${RAMP_P99_MAX_MS} ms, zero loss (where the ramp stopped):
+
+${summaryTable([on, off], 'loose')}
+
+**Ratio, group commit vs one INSERT per message: ${fmt(ratio, 2)}x the deliveries per second under ${BOUNDS.p99MaxMs} ms, ${fmt(looseRatio, 2)}x under ${RAMP_P99_MAX_MS} ms.**
 
 Steps, group commit:
 
@@ -43,16 +50,22 @@ ${stepsTable(off)}
 export async function scaleoutBenchmark(): Promise<string> {
   const results = [];
   for (const n of [1, 2, 3]) results.push(await measureSustained(`${n} socket node${n > 1 ? 's' : ''}`, { socket: n, api: 1 }));
-  const base = deliveries(results[0]!);
+  const base = deliveries(results[0]!, 'loose');
   const md = `## 4. Scale-out: 1, 2 and 3 socket nodes
 
 Command: \`pnpm bench scaleout\`. Machine: ${machine()}.
 
-Same load shape and bounds as benchmark 1 (group commit on), one API node, HAProxy in front.
+Same load shape and ramp as benchmark 1 (group commit on), one API node, HAProxy in front.
+
+Under ${BOUNDS.p99MaxMs} ms p99:
 
 ${summaryTable(results)}
 
-Deliveries/s relative to one node: ${results.map((r, i) => `${i + 1} node${i ? 's' : ''} ${fmt(base > 0 ? deliveries(r) / base : NaN, 2)}x`).join(', ')}.
+Under ${RAMP_P99_MAX_MS} ms p99:
+
+${summaryTable(results, 'loose')}
+
+Deliveries/s relative to one node (p99 under ${RAMP_P99_MAX_MS} ms): ${results.map((r, i) => `${i + 1} node${i ? 's' : ''} ${fmt(base > 0 ? deliveries(r, 'loose') / base : NaN, 2)}x`).join(', ')}.
 `;
   writeSection('scaleout', md);
   return md;

@@ -6,8 +6,10 @@ import { fmt, int, table } from './markdown';
 
 /** The load shape of the issue's targets: 10 rooms x 20 members, messages stored in MySQL. */
 export const SHAPE = { rooms: 10, clientsPerRoom: 20 } as const;
-/** Bounds a step must keep to count as sustained. */
+/** The issue's bound: a step counts as sustained with p99 end-to-end under 50 ms and no loss. */
 export const BOUNDS = { p99MaxMs: 50, lossMax: 0 } as const;
+/** The ramp runs on to this looser p99 bound, so the throughput comparison still has figures where the strict bound breaks early. */
+export const RAMP_P99_MAX_MS = 250;
 /** Rates per room tried in order: x1.25 per step from 20 msg/s/room (200 msg/s in, 4,000 deliveries/s). */
 export const RAMP = { start: 20, factor: 1.25, maxSteps: 14, stepSec: 8 } as const;
 
@@ -16,8 +18,10 @@ export const REPORT_DIR = path.resolve(__dirname, '../../../loadtest-reports/ben
 export interface Sustained {
   label: string;
   report: LoadReport;
-  /** The last step within the bounds, if any. */
+  /** The last step within the strict bounds, if any. */
   best: StepSummary | undefined;
+  /** The last step within the ramp's looser p99 bound, if any. */
+  loose: StepSummary | undefined;
 }
 
 /** Ramps the rate on a fresh deployment until p99 or loss breaks; the last good step is the sustained rate. */
@@ -34,26 +38,28 @@ export async function measureSustained(
       ratePerRoom: RAMP.start,
       warmupSec: 3,
       ramp: { factor: RAMP.factor, maxSteps: RAMP.maxSteps, stepSec: RAMP.stepSec },
-      ...BOUNDS,
+      p99MaxMs: RAMP_P99_MAX_MS,
+      lossMax: BOUNDS.lossMax,
       workers: 2,
-      // A 2-core machine shared with the servers: only call the generator saturated when its delay alone would break the bound.
+      // A 2-core machine shared with the servers: only call the generator saturated when its delay alone would break the strict bound.
       loopP99MaxMs: BOUNDS.p99MaxMs,
       cpuMaxPct: 95,
       outDir: REPORT_DIR,
       onProgress: (p) => process.stderr.write(`  ${formatProgress(p)}\n`),
     });
-    const best = report.steps.filter((s) => s.ok).at(-1);
-    return { label, report, best };
+    const loose = report.steps.filter((s) => s.ok).at(-1);
+    const best = report.steps.filter((s) => s.ok && s.e2e.p99 < BOUNDS.p99MaxMs).at(-1);
+    return { label, report, best, loose };
   } finally {
     await d.close();
   }
 }
 
-/** One row per variant: the sustained rate and what it cost. */
-export function summaryTable(results: Sustained[]): string {
+/** One row per variant: the sustained rate and what it cost, at the strict bound or (`pick = 'loose'`) the ramp's. */
+export function summaryTable(results: Sustained[], pick: 'best' | 'loose' = 'best'): string {
   return table(
-    ['variant', 'sustained msg/s/room', 'messages in/s', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'loss', 'order violations', 'stopped because'],
-    results.map(({ label, report, best }) => [
+    ['variant', 'sustained msg/s/room', 'messages in/s', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'loss', 'order violations', 'ramp stopped because'],
+    results.map(({ label, report, ...r }) => [r[pick], label, report] as const).map(([best, label, report]) => [
       label,
       best ? fmt(best.rate, 0) : 'none',
       best ? int(best.sendsPerSec) : '-',
@@ -86,4 +92,4 @@ export function stepsTable(r: Sustained): string {
   );
 }
 
-export const deliveries = (r: Sustained): number => r.best?.deliveriesPerSec ?? 0;
+export const deliveries = (r: Sustained, pick: 'best' | 'loose' = 'best'): number => r[pick]?.deliveriesPerSec ?? 0;
