@@ -30,7 +30,8 @@ export async function capacityBenchmark(): Promise<string> {
       outDir: REPORT_DIR,
     });
     const connected = report.connections.connected;
-    const end = rssMb(node.pid);
+    // The last sample taken while everyone was connected (after the run the members leave, and that costs memory too).
+    const end = report.server?.rssMbEnd ?? NaN;
     const perConnKb = ((end - baseline) * 1024) / Math.max(1, connected);
     const md = `## 2. Connection capacity: memory per idle connection
 
@@ -38,7 +39,7 @@ Command: \`pnpm bench capacity\`. Machine: ${machine()}.
 
 One node (the embedded entry point in cluster mode: MySQL, Redis presence and bus, socket.io over WebSocket)
 takes ${int(CONNECTIONS.rooms * CONNECTIONS.clientsPerRoom)} idle members (${CONNECTIONS.rooms} rooms x ${CONNECTIONS.clientsPerRoom}), each an authenticated socket that has joined its room.
-Resident memory (VmRSS) is read from /proc after a warm-up run and again after 15 s with everyone connected.
+Resident memory (VmRSS) is read from /proc after a warm-up run, then sampled every second while everyone is connected (15 s); "connected" is the last sample.
 
 ${table(
   ['connected', 'failed', 'RSS before MB', 'RSS connected MB', 'RSS peak MB', 'per connection KB', 'target KB', 'ratio to target'],
