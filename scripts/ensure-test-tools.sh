@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# The test suites drive real binaries: HAProxy (the load balancer), docker-compose
+# The test suites and `pnpm cluster` drive real binaries: HAProxy (the load balancer), docker-compose
 # (`config` validates docker-compose.yml) and redis-server/redis-cli (throw-away
 # Redis Clusters). Installs what is missing from Debian's packages when this
 # user may, otherwise says exactly what to install. MariaDB and Redis themselves
 # are expected to be running already (see README).
 set -euo pipefail
 
+# With arguments, only those tools (`haproxy` for `pnpm cluster`); without, all of them.
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(haproxy docker-compose redis)
 missing=()
-command -v haproxy >/dev/null || missing+=(haproxy)
-command -v docker-compose >/dev/null || missing+=(docker-compose)
-{ command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || missing+=(redis-server redis-tools)
+for tool in "${wanted[@]}"; do
+  case "$tool" in
+    haproxy) command -v haproxy >/dev/null || missing+=(haproxy) ;;
+    docker-compose) command -v docker-compose >/dev/null || missing+=(docker-compose) ;;
+    redis) { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || missing+=(redis-server redis-tools) ;;
+    *) echo "unknown tool: $tool" >&2; exit 2 ;;
+  esac
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "test tools missing: ${missing[*]}; installing with apt-get" >&2
