@@ -10,48 +10,31 @@ seqContract('memory', async () => ({
   async teardown() {},
 }));
 
-seqContract('redis', async () => {
-  const prefix = uid('test-seq');
-  const clients: Redis[] = [];
-  const redis = connect();
-  clients.push(redis);
-  return {
-    // Each allocator on its own connection, like separate nodes sharing one Redis.
-    make(loadMax) {
-      const client = connect();
-      clients.push(client);
-      return createRedisSeqAllocator(client, { keyPrefix: prefix, loadMax });
-    },
-    async forget(roomId) {
-      expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
-    },
-    async teardown() {
-      await deleteByPrefix(redis, prefix);
-      await Promise.all(clients.map((c) => c.quit()));
-    },
+/** Each allocator on its own connection, like separate nodes sharing one Redis; `wrap` decorates it. */
+function redisFixture(wrap: (seq: SeqAllocator) => SeqAllocator = (seq) => seq) {
+  return async () => {
+    const prefix = uid('test-seq');
+    const redis = connect();
+    const clients: Redis[] = [redis];
+    return {
+      make(loadMax: (roomId: string) => Promise<number>) {
+        const client = connect();
+        clients.push(client);
+        return wrap(createRedisSeqAllocator(client, { keyPrefix: prefix, loadMax }));
+      },
+      async forget(roomId: string) {
+        expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
+      },
+      async teardown() {
+        await deleteByPrefix(redis, prefix);
+        await Promise.all(clients.map((c) => c.quit()));
+      },
+    };
   };
-});
+}
 
-seqContract('redis, coalesced per room', async () => {
-  const prefix = uid('test-seq');
-  const clients: Redis[] = [];
-  const redis = connect();
-  clients.push(redis);
-  return {
-    make(loadMax) {
-      const client = connect();
-      clients.push(client);
-      return coalesceSeqReservations(createRedisSeqAllocator(client, { keyPrefix: prefix, loadMax }));
-    },
-    async forget(roomId) {
-      expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
-    },
-    async teardown() {
-      await deleteByPrefix(redis, prefix);
-      await Promise.all(clients.map((c) => c.quit()));
-    },
-  };
-});
+seqContract('redis', redisFixture());
+seqContract('redis, coalesced per room', redisFixture(coalesceSeqReservations));
 
 describe('coalesced seq reservations', () => {
   /** An allocator that records its calls. */
