@@ -56,12 +56,15 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     ...(deps.parser ? { parser: deps.parser } : {}),
   });
 
+  /** Sockets on this node that are in the room. */
+  const localSockets = (roomId: string): number => io.of('/').adapter.rooms.get(roomId)?.size ?? 0;
+
   const membersThrottle = createKeyedThrottle({
-    intervalMs: (roomId) => membersIntervalFor(deps.membersIntervalMs, io.of('/').adapter.rooms.get(roomId)?.size ?? 0),
+    intervalMs: (roomId) => membersIntervalFor(deps.membersIntervalMs, localSockets(roomId)),
     run: async (roomId) => {
-      if (!io.of('/').adapter.rooms.has(roomId)) return;
+      if (localSockets(roomId) === 0) return;
       const members = await chat.members(roomId);
-      metrics.membersFramesOut.inc(io.of('/').adapter.rooms.get(roomId)?.size ?? 0);
+      metrics.membersFramesOut.inc(localSockets(roomId));
       io.local.to(roomId).emit(EVENTS.members, { roomId, members });
     },
     onError: (err) => logger.warn({ err }, 'members update failed'),
@@ -82,7 +85,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   });
 
   function deliverLocally(roomId: string, messages: ChatMessage[]): void {
-    const receivers = io.of('/').adapter.rooms.get(roomId)?.size ?? 0;
+    const receivers = localSockets(roomId);
     const now = Date.now();
     let membershipChanged = false;
     for (const m of messages) {
