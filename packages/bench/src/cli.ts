@@ -8,6 +8,8 @@ import { capacityBenchmark } from './capacity';
 import { fanoutBenchmark, scaleoutBenchmark } from './fanout';
 import { historyBenchmark } from './history';
 import { joinStormBenchmark } from './join-storm';
+import { closeAllDeployments } from './deployment';
+import { startRunWindow } from './markdown';
 
 const BENCHMARKS: Record<string, () => Promise<string>> = {
   fanout: fanoutBenchmark,
@@ -24,7 +26,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const run = names.includes('all') ? Object.keys(BENCHMARKS) : names;
-  for (const name of run) process.stdout.write(`${await BENCHMARKS[name]!()}\n`);
+  for (const name of run) {
+    startRunWindow();
+    process.stdout.write(`${await BENCHMARKS[name]!()}\n`);
+  }
+}
+
+// Stopped midway: end the nodes, HAProxy and temporary databases this run started, then exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping the deployments this benchmark started\n`);
+    closeAllDeployments().finally(() => process.exit(130));
+  });
 }
 
 main().then(

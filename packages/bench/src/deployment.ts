@@ -13,6 +13,22 @@ const ROOT = path.resolve(__dirname, '../../..');
 /** Limits a load test must not trip over: the benchmark measures the message path, not the rate limiter. */
 export const UNLIMITED = { MESSAGE_RATE_LIMIT: '1000000/1', SESSION_RATE_LIMIT: '1000000/1' } as const;
 
+/** Every deployment still open, so a stopped benchmark can end what it started. */
+const open = new Set<() => Promise<void>>();
+
+/** Closes every deployment and single node still open (the CLI's signal handler). */
+export async function closeAllDeployments(): Promise<void> {
+  await Promise.all([...open].map((close) => close().catch(() => undefined)));
+}
+
+/** Runs `close` once and keeps it in `open` until then. */
+function tracked(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  const once = () => (closing ??= close().finally(() => open.delete(once)));
+  open.add(once);
+  return once;
+}
+
 export interface Deployment {
   cluster: Cluster;
   dbUrl: string;
@@ -34,10 +50,10 @@ export async function startDeployment(opts: { socket: number; api: number; env?:
     return {
       cluster,
       dbUrl: db.url,
-      async close() {
+      close: tracked(async () => {
         await cluster.stop();
         await db.drop();
-      },
+      }),
     };
   } catch (err) {
     await db.drop();
@@ -71,6 +87,8 @@ export function rssMb(pid: number): number {
 export interface SingleNode {
   url: string;
   pid: number;
+  /** The node's inspector port, when started with `inspect: true` (see `collectGarbage`). */
+  inspectPort?: number;
   close(): Promise<void>;
 }
 
@@ -79,12 +97,14 @@ export interface SingleNode {
  * point in cluster mode (MySQL, Redis presence and bus). For benchmarks of one
  * node's memory and CPU without a load balancer in between.
  */
-export async function startSingleNode(env: Record<string, string> = {}): Promise<SingleNode> {
+export async function startSingleNode(env: Record<string, string> = {}, opts: { inspect?: boolean } = {}): Promise<SingleNode> {
   const db = await tempMysqlDatabase('chat_bench');
   const port = await freePort();
+  const inspectPort = opts.inspect ? await freePort() : undefined;
+  const inspectArgs = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
   const log = fs.openSync(path.join(dataDir, 'node.log'), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/standalone/src/main.ts'], {
+  const child = spawn(process.execPath, [...inspectArgs, '--import', 'tsx', 'services/standalone/src/main.ts'], {
     cwd: ROOT,
     stdio: ['ignore', log, log],
     env: {
@@ -103,20 +123,18 @@ export async function startSingleNode(env: Record<string, string> = {}): Promise
   });
   const exited = new Promise((r) => child.once('exit', r));
   const url = `http://127.0.0.1:${port}`;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      child.kill('SIGTERM');
-      await exited;
-      fs.closeSync(log);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      await db.drop();
-    })());
+  const close = tracked(async () => {
+    child.kill('SIGTERM');
+    await exited;
+    fs.closeSync(log);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await db.drop();
+  });
   try {
     await waitUntil(() => fetch(`${url}/readyz`).then((r) => r.ok || undefined, () => undefined), { timeoutMs: 60_000, what: 'node ready' });
   } catch (err) {
     await close();
     throw err;
   }
-  return { url, pid: child.pid!, close };
+  return { url, pid: child.pid!, inspectPort, close };
 }

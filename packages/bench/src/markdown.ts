@@ -34,13 +34,42 @@ function versionOf(cmd: string, args: string[]): string {
   }
 }
 
-/** One line naming the machine, for every section. */
+interface CpuTimes {
+  steal: number;
+  total: number;
+}
+
+/** Whole-machine CPU ticks from /proc/stat (steal: time the hypervisor ran someone else on our vCPUs). */
+function cpuTimes(): CpuTimes {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return { steal: 0, total: 0 };
+  }
+}
+
+let window = cpuTimes();
+
+/** Starts the window whose CPU steal `machine()` reports (the CLI calls it before each benchmark). */
+export function startRunWindow(): void {
+  window = cpuTimes();
+}
+
+/** Share of CPU time stolen by the hypervisor since `startRunWindow`, in percent. */
+export function stealPercent(): number {
+  const now = cpuTimes();
+  const total = now.total - window.total;
+  return total > 0 ? (100 * (now.steal - window.steal)) / total : NaN;
+}
+
+/** One line naming the machine (and the CPU steal during the run), for every section. */
 export function machine(): string {
   const cpus = os.cpus();
   const mem = Math.round(os.totalmem() / 2 ** 30);
   const maria = versionOf('mariadbd', ['--version']).replace(/^.*Ver\s+/, '').split(' ')[0];
   const redis = (versionOf('redis-server', ['--version']).match(/v=(\S+)/) ?? [])[1] ?? '?';
-  return `${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${mem} GB RAM, Linux ${os.release()}, Node ${process.version}, MariaDB ${maria}, Redis ${redis}; everything on loopback, the load generator on the same machine`;
+  return `${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${mem} GB RAM, Linux ${os.release()}, Node ${process.version}, MariaDB ${maria}, Redis ${redis}; everything on loopback, the load generator on the same machine. CPU steal during this run: ${fmt(stealPercent(), 0)}% (time the hypervisor gave these 2 vCPUs to other guests)`;
 }
 
 export const fmt = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));

@@ -25,6 +25,15 @@ export interface ChatDeps {
   tokens: TokenService;
   messageLimiter: RateLimiter;
   sessionLimiter: RateLimiter;
+  /**
+   * Join and leave announcements are posted while the room has at most this
+   * many online users (the joiner or leaver counted). In bigger rooms n joins
+   * would cost n²/2 deliveries; their members learn who is online from the
+   * coalesced `members` event instead. Default: no limit.
+   */
+  announceMaxMembers?: number;
+  /** A room's member list changed (a user's first connection came or last one went), announced or not. */
+  onMembersChanged?: (roomId: string) => void;
   now?: () => number;
 }
 
@@ -58,6 +67,13 @@ export function createChatService(deps: ChatDeps) {
     const message: StoredMessage = { ...fields, id: randomUUID(), seq, sentAt: now() };
     await guardStore(() => deps.writer.write(message));
     return toChatMessage(message);
+  }
+
+  /** Whether a join or leave in a room that now has `online` users (the mover included) is announced. */
+  async function announces(roomId: string, countMover: 0 | 1): Promise<boolean> {
+    if (deps.announceMaxMembers === undefined) return true;
+    const online = await guardRedis(() => deps.presence.onlineCount(roomId));
+    return online + countMover <= deps.announceMaxMembers;
   }
 
   async function postSystem(roomId: string, member: Member, event: SystemEvent): Promise<ChatMessage> {
@@ -125,9 +141,12 @@ export function createChatService(deps: ChatDeps) {
     /** REST reads: allowed to users who have entered the room. */
     async historyFor(who: SessionClaims, input: unknown): Promise<HistoryPage> {
       const req = parseOrThrow(historyRequestSchema, input);
-      await requireRoom(req.roomId);
+      // A membership implies the room: one look-up on the happy path, a second only to name the error.
       const member = await guardStore(() => deps.store.isMember(req.roomId, who.userId));
-      if (!member) throw new ChatError('not_member', 'Enter the room before reading it.');
+      if (!member) {
+        await requireRoom(req.roomId);
+        throw new ChatError('not_member', 'Enter the room before reading it.');
+      }
       return this.history(req);
     },
 
@@ -175,22 +194,31 @@ export function createChatService(deps: ChatDeps) {
       await guardStore(() => deps.store.addMembership(roomId, who.userId, now()));
     },
 
-    /** A connection is in the room: presence, and a join message when it is the user's first. */
+    /** A connection is in the room: presence, and a join message when it is the user's first (in rooms up to `announceMaxMembers`). */
     async enter(roomId: string, who: SessionClaims, connId: string): Promise<void> {
       const member: Member = { userId: who.userId, nickName: who.nickName, headNum: who.headNum };
       const { firstForUser } = await guardRedis(() => deps.presence.join(roomId, member, connId));
-      if (firstForUser) await postSystem(roomId, member, 'join');
+      if (!firstForUser) return;
+      deps.onMembersChanged?.(roomId);
+      if (await announces(roomId, 0)) await postSystem(roomId, member, 'join');
     },
 
-    /** A connection left the room: presence, and a leave message when it was the user's last. */
+    /** A connection left the room: presence, and a leave message when it was the user's last (in rooms up to `announceMaxMembers`). */
     async exit(roomId: string, userId: string, connId: string): Promise<void> {
       const { lastForUser, member } = await guardRedis(() => deps.presence.leave(roomId, userId, connId));
-      if (lastForUser && member) await postSystem(roomId, member, 'leave');
+      if (!lastForUser) return;
+      deps.onMembersChanged?.(roomId);
+      if (member && (await announces(roomId, 1))) await postSystem(roomId, member, 'leave');
     },
 
     /** Leave messages for users whose connections vanished (node crash or shutdown). */
     async announceDepartures(departures: Departure[]): Promise<void> {
-      await Promise.all(departures.map((d) => postSystem(d.roomId, d.member, 'leave')));
+      await Promise.all(
+        departures.map(async (d) => {
+          deps.onMembersChanged?.(d.roomId);
+          if (await announces(d.roomId, 1)) await postSystem(d.roomId, d.member, 'leave');
+        }),
+      );
     },
   };
 }

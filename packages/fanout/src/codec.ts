@@ -1,5 +1,8 @@
 import type { ChatMessage } from '@chat/protocol';
 
+/** The payload of a members-changed signal: an object, where a batch is an array. */
+export const MEMBERS_CHANGED_PAYLOAD = '{"membersChanged":true}';
+
 /** One publish = one JSON array, so a batch arrives whole and in order. */
 export function encodeBatch(messages: readonly ChatMessage[]): string {
   return JSON.stringify(messages);

@@ -3,7 +3,8 @@ import type { ChatMessage } from '@chat/protocol';
 import { createStatsCounter } from './stats';
 import type { MeteredRoomBus } from './types';
 
-type Receiver = (roomId: string, messages: ChatMessage[]) => void;
+/** A batch of messages, or the members-changed signal. */
+type Receiver = (roomId: string, payload: ChatMessage[] | 'membersChanged') => void;
 
 /**
  * What several in-process buses share to act as several nodes (tests, the
@@ -30,19 +31,33 @@ export function createMemoryBus(
   const hub = opts.hub ?? createMemoryBusHub();
   const subscribed = new Set<string>();
   const stats = createStatsCounter();
-  let handler: Receiver | undefined;
+  let handler: ((roomId: string, messages: ChatMessage[]) => void) | undefined;
+  let membersHandler: ((roomId: string) => void) | undefined;
   let closed = false;
 
-  const receive: Receiver = (roomId, messages) => {
+  const receive: Receiver = (roomId, payload) => {
     // Checked at delivery time: after unsubscribe()/close() resolves nothing more arrives.
     if (closed || !subscribed.has(roomId)) return;
-    stats.received(messages.length);
     try {
-      handler?.(roomId, messages);
+      if (payload === 'membersChanged') {
+        membersHandler?.(roomId);
+        return;
+      }
+      stats.received(payload.length);
+      handler?.(roomId, payload);
     } catch (err) {
       opts.onError?.(err);
     }
   };
+
+  function send(roomId: string, payload: (() => ChatMessage[]) | 'membersChanged'): void {
+    if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
+    for (const r of hub.rooms.get(roomId) ?? []) {
+      // Each receiver gets its own array, as it would from a real bus.
+      const copy = typeof payload === 'function' ? payload() : payload;
+      queueMicrotask(() => r(roomId, copy));
+    }
+  }
 
   function detach(roomId: string): void {
     subscribed.delete(roomId);
@@ -57,11 +72,10 @@ export function createMemoryBus(
       if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
       if (messages.length === 0) return;
       stats.published();
-      for (const r of hub.rooms.get(roomId) ?? []) {
-        // Each receiver gets its own array, as it would from a real bus.
-        const copy = messages.slice();
-        queueMicrotask(() => r(roomId, copy));
-      }
+      send(roomId, () => messages.slice());
+    },
+    async publishMembersChanged(roomId) {
+      send(roomId, 'membersChanged');
     },
     async subscribe(roomId) {
       if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
@@ -75,6 +89,9 @@ export function createMemoryBus(
     },
     onMessages(h) {
       handler = h;
+    },
+    onMembersChanged(h) {
+      membersHandler = h;
     },
     subscribedRooms() {
       return new Set(subscribed);

@@ -1,6 +1,6 @@
 import { ChatError } from '@chat/protocol';
 import type { ChatMessage } from '@chat/protocol';
-import { decodeBatch, encodeBatch } from './codec';
+import { MEMBERS_CHANGED_PAYLOAD, decodeBatch, encodeBatch } from './codec';
 import { DEFAULT_PREFIX, roomChannel } from './keys';
 import { createStatsCounter } from './stats';
 import type { MeteredRoomBus } from './types';
@@ -51,15 +51,25 @@ export function createRedisBus(
   /** A subscribe in flight, so a second caller waits for the same SSUBSCRIBE. */
   const pending = new Map<string, Promise<void>>();
   let handler: ((roomId: string, messages: ChatMessage[]) => void) | undefined;
+  let membersHandler: ((roomId: string) => void) | undefined;
   let closed = false;
 
   const onMessage = (channel: Buffer | string, payload: Buffer | string): void => {
     const roomId = byChannel.get(channel.toString());
     // Not ours (another bus on this client) or a message in flight across an unsubscribe.
     if (roomId === undefined) return;
+    const text = payload.toString();
+    if (text === MEMBERS_CHANGED_PAYLOAD) {
+      try {
+        membersHandler?.(roomId);
+      } catch (err) {
+        onError(err);
+      }
+      return;
+    }
     let messages: ChatMessage[];
     try {
-      messages = decodeBatch(payload.toString(), roomId);
+      messages = decodeBatch(text, roomId);
     } catch (err) {
       stats.dropped();
       onError(err);
@@ -95,6 +105,10 @@ export function createRedisBus(
       if (messages.length === 0) return;
       await pub.spublish(roomChannel(prefix, roomId), encodeBatch(messages));
       stats.published();
+    },
+    async publishMembersChanged(roomId) {
+      assertOpen();
+      await pub.spublish(roomChannel(prefix, roomId), MEMBERS_CHANGED_PAYLOAD);
     },
     subscribe(roomId) {
       try {
@@ -134,6 +148,9 @@ export function createRedisBus(
     },
     onMessages(h) {
       handler = h;
+    },
+    onMembersChanged(h) {
+      membersHandler = h;
     },
     subscribedRooms() {
       return new Set(rooms.keys());

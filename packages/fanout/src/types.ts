@@ -12,6 +12,14 @@ export interface RoomBus {
   unsubscribe(roomId: string): Promise<void>;
   /** One handler per bus; it receives every batch of every subscribed room. */
   onMessages(handler: (roomId: string, messages: ChatMessage[]) => void): void;
+  /**
+   * Tells the nodes with members in the room that its member list changed
+   * (someone's first connection came or last one went). Any node may send it,
+   * an API node's presence reaper included; it carries no data.
+   */
+  publishMembersChanged(roomId: string): Promise<void>;
+  /** One handler per bus, for every subscribed room's members-changed signal. */
+  onMembersChanged(handler: (roomId: string) => void): void;
   subscribedRooms(): ReadonlySet<string>;
   /** Idempotent. Does not close clients passed in. */
   close(): Promise<void>;

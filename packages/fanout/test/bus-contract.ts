@@ -115,6 +115,23 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       expect(got).toEqual([]);
     });
 
+    test('a members-changed signal reaches the subscribers of that room only, not as messages', async () => {
+      const [a, b, c] = [await fx.makeBus(), await fx.makeBus(), await fx.makeBus()];
+      const [room, other] = [uid('room'), uid('room')];
+      const signals: Record<string, string[]> = { b: [], c: [] };
+      b.onMembersChanged((roomId) => signals.b!.push(roomId));
+      c.onMembersChanged((roomId) => signals.c!.push(roomId));
+      const gotB = collect(b);
+      await b.subscribe(room);
+      await c.subscribe(other);
+      await a.publishMembersChanged(room);
+      // A batch published after the signal arrives after it: once it is in, the signal is too.
+      await a.publish(room, [msg(room, 1)]);
+      await waitFor(() => gotB.length === 1, 'the batch after the signal');
+      expect(signals).toEqual({ b: [room], c: [] });
+      expect(b.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1, droppedBatches: 0 });
+    });
+
     test('an empty publish sends nothing', async () => {
       const a = await fx.makeBus();
       await a.publish(uid('room'), []);

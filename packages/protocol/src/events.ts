@@ -1,5 +1,5 @@
 import type { ErrorBody } from './errors';
-import type { ChatMessage, HistoryPage, MembersUpdate } from './types';
+import type { ChatMessage, HistoryPage, MembersDiff, MembersUpdate } from './types';
 import type { HistoryRequest, RoomRef, SendMessageRequest } from './schemas';
 
 /** Every client request is acknowledged with one of these. */
@@ -9,6 +9,8 @@ export type AckFn<T extends object = object> = (reply: Ack<T>) => void;
 export const EVENTS = {
   message: 'message',
   members: 'members',
+  /** Server -> client, rooms above the full-list size: changes since the socket's last list. */
+  membersDiff: 'members_diff',
   history: 'history',
   join: 'join',
   leave: 'leave',
@@ -19,6 +21,7 @@ export const EVENTS = {
 export interface ServerToClientEvents {
   message: (message: ChatMessage) => void;
   members: (update: MembersUpdate) => void;
+  members_diff: (diff: MembersDiff) => void;
   chat_error: (error: ErrorBody & { event: string }) => void;
 }
 

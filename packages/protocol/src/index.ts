@@ -7,6 +7,7 @@ export type {
   SystemEvent,
   Member,
   MembersUpdate,
+  MembersDiff,
   RoomView,
   UserView,
   SessionView,

@@ -28,6 +28,18 @@ export interface MembersUpdate {
   members: Member[];
 }
 
+/**
+ * What changed in a big room's member list since the last `members` or
+ * `members_diff` the socket received: apply `left`, then `joined`.
+ * `count` is the number of online members after the change.
+ */
+export interface MembersDiff {
+  roomId: string;
+  joined: Member[];
+  left: string[];
+  count: number;
+}
+
 export interface RoomView {
   id: string;
   name: string;

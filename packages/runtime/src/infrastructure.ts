@@ -90,7 +90,11 @@ export async function openInfrastructure(
   const writer = createMessageWriter({
     store,
     ...(config.GROUP_COMMIT
-      ? { maxDelayMs: config.GROUP_COMMIT_MAX_DELAY_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH, concurrency: 1 }
+      ? {
+          maxDelayMs: config.GROUP_COMMIT_MAX_DELAY_MS,
+          maxBatch: config.GROUP_COMMIT_MAX_BATCH,
+          concurrency: config.GROUP_COMMIT_CONCURRENCY,
+        }
       : { maxDelayMs: 0, maxBatch: 1, concurrency: 16 }),
     onCommitted: (batch) => {
       metrics.messagesIn.inc(batch.filter((m) => m.kind === 'user').length);
@@ -108,7 +112,18 @@ export async function openInfrastructure(
     },
   });
 
-  chat = createChatService({ store, presence, seq, writer, tokens, messageLimiter, sessionLimiter });
+  chat = createChatService({
+    store,
+    presence,
+    seq,
+    writer,
+    tokens,
+    messageLimiter,
+    sessionLimiter,
+    announceMaxMembers: config.ANNOUNCE_MAX_MEMBERS,
+    onMembersChanged: (roomId) =>
+      bus.publishMembersChanged(roomId).catch((err) => logger.warn({ err, roomId }, 'members-changed signal failed')),
+  });
   presence.start();
 
   let closing: Promise<void> | undefined;

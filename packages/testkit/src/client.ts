@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import type { Ack, ChatMessage, MembersUpdate } from '@chat/protocol';
+import type { Ack, ChatMessage, MembersDiff, MembersUpdate } from '@chat/protocol';
 import { waitUntil } from './wait';
 
 /** A connected test client that records everything it receives from the moment it connects. */
@@ -8,10 +8,12 @@ export interface TestClient {
   socket: Socket;
   messages: ChatMessage[];
   members: MembersUpdate[];
+  membersDiffs: MembersDiff[];
   errors: Array<{ code: string; event: string }>;
   request<T extends object = object>(event: string, payload: unknown, timeoutMs?: number): Promise<Ack<T>>;
   waitForMessage(pred: (m: ChatMessage) => boolean, what?: string, timeoutMs?: number): Promise<ChatMessage>;
   waitForMembers(pred: (u: MembersUpdate) => boolean, what?: string, timeoutMs?: number): Promise<MembersUpdate>;
+  waitForMembersDiff(pred: (d: MembersDiff) => boolean, what?: string, timeoutMs?: number): Promise<MembersDiff>;
   close(): void;
 }
 
@@ -41,6 +43,7 @@ export function connect(url: string, opts: ConnectOptions = {}): Promise<TestCli
     socket,
     messages: [],
     members: [],
+    membersDiffs: [],
     errors: [],
     async request(event, payload, timeoutMs = 5000) {
       return socket.timeout(timeoutMs).emitWithAck(event, payload);
@@ -51,12 +54,16 @@ export function connect(url: string, opts: ConnectOptions = {}): Promise<TestCli
     waitForMembers(pred, what = 'members update', timeoutMs = 5000) {
       return waitUntil(() => client.members.find(pred), { timeoutMs, what });
     },
+    waitForMembersDiff(pred, what = 'members diff', timeoutMs = 5000) {
+      return waitUntil(() => client.membersDiffs.find(pred), { timeoutMs, what });
+    },
     close() {
       socket.disconnect();
     },
   };
   socket.on('message', (m: ChatMessage) => client.messages.push(m));
   socket.on('members', (u: MembersUpdate) => client.members.push(u));
+  socket.on('members_diff', (d: MembersDiff) => client.membersDiffs.push(d));
   socket.on('chat_error', (e: { code: string; event: string }) => client.errors.push(e));
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(client));

@@ -10,6 +10,7 @@ import { createInOrderDelivery } from '@chat/fanout';
 import type { RoomBus } from '@chat/fanout';
 import type { Logger, Metrics } from '@chat/observability';
 import { createLocalRooms } from './local-rooms';
+import { createMembersFeed } from './members-feed';
 import { trackFrameSize } from './frame-guard';
 import { onRequest } from './handlers';
 
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   metrics: Metrics;
   corsOrigins: '*' | string[];
   membersIntervalMs: number;
+  /** Rooms with more online members get a full list once per socket, then `members_diff`. */
+  membersFullListMax: number;
   gapTimeoutMs: number;
   /** Cross-node socket.io adapter (Redis) in cluster mode; in-memory when absent. */
   adapter?: ServerOptions['adapter'];
@@ -56,16 +59,36 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     ...(deps.parser ? { parser: deps.parser } : {}),
   });
 
+  // engine.io keeps each connection's first HTTP request (headers, parser, socket
+  // references) for the connection's life. Identity comes from the handshake's
+  // token, so nothing reads it later: dropping it saves memory per connection.
+  io.engine.on('connection', (raw: { request: unknown }) => {
+    raw.request = null;
+  });
+
   /** Sockets on this node that are in the room. */
   const localSockets = (roomId: string): number => io.of('/').adapter.rooms.get(roomId)?.size ?? 0;
 
+  const membersFeed = createMembersFeed({ fullListMax: deps.membersFullListMax });
   const membersThrottle = createKeyedThrottle({
     intervalMs: (roomId) => membersIntervalFor(deps.membersIntervalMs, localSockets(roomId)),
     run: async (roomId) => {
       if (localSockets(roomId) === 0) return;
       const members = await chat.members(roomId);
-      metrics.membersFramesOut.inc(localSockets(roomId));
-      io.local.to(roomId).emit(EVENTS.members, { roomId, members });
+      // Decide and emit in one synchronous step: a socket joining meanwhile is in `fresh` or not, never half.
+      const plan = membersFeed.next(roomId, members);
+      if (plan.fullToAll) {
+        metrics.membersFramesOut.inc(localSockets(roomId));
+        io.local.to(roomId).emit(EVENTS.members, { roomId, members });
+        return;
+      }
+      // Every socket is a room of its own id: one broadcast encodes the list once for all newcomers.
+      if (plan.fullTo.length > 0) io.local.to(plan.fullTo).emit(EVENTS.members, { roomId, members });
+      metrics.membersFramesOut.inc(plan.fullTo.length);
+      if (plan.diff) {
+        metrics.membersFramesOut.inc(Math.max(0, localSockets(roomId) - plan.fullTo.length));
+        io.local.to(roomId).except(plan.fullTo).emit(EVENTS.membersDiff, plan.diff);
+      }
     },
     onError: (err) => logger.warn({ err }, 'members update failed'),
   });
@@ -77,24 +100,26 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     onError: (err) => logger.warn({ err }, 'gap fill failed'),
   });
 
-  const localRooms = createLocalRooms(deps.bus, (roomId) => delivery.forget(roomId));
+  const localRooms = createLocalRooms(deps.bus, (roomId) => {
+    delivery.forget(roomId);
+    membersFeed.forget(roomId);
+  });
   deps.bus.onMessages((roomId, messages) => {
     metrics.busBatchesReceived.inc();
     metrics.busMessagesReceived.inc(messages.length);
     delivery.push(roomId, messages);
   });
+  // Joins and leaves anywhere in the cluster (announced or not, reaped or not) reach here as a signal.
+  deps.bus.onMembersChanged((roomId) => membersThrottle.request(roomId));
 
   function deliverLocally(roomId: string, messages: ChatMessage[]): void {
     const receivers = localSockets(roomId);
     const now = Date.now();
-    let membershipChanged = false;
     for (const m of messages) {
       io.local.to(roomId).emit(EVENTS.message, m);
       metrics.fanoutLatency.observe(Math.max(0, now - Date.parse(m.sentAt)) / 1000);
-      if (m.kind === 'system') membershipChanged = true;
     }
     metrics.messagesOut.inc(receivers * messages.length);
-    if (membershipChanged) membersThrottle.request(roomId);
   }
 
   async function join(socket: ChatSocket, roomId: string): Promise<void> {
@@ -103,6 +128,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     try {
       await localRooms.acquire(roomId);
       await socket.join(roomId);
+      membersFeed.socketJoined(roomId, socket.id);
       await chat.enter(roomId, socket.data.user, socket.id);
       metrics.localRooms.set(localRooms.count());
       membersThrottle.request(roomId);
@@ -115,6 +141,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   async function leave(socket: ChatSocket, roomId: string, announce = true): Promise<void> {
     if (!socket.data.rooms.delete(roomId)) return;
     await socket.leave(roomId);
+    membersFeed.socketLeft(roomId, socket.id);
     await localRooms.release(roomId);
     metrics.localRooms.set(localRooms.count());
     if (announce) await chat.exit(roomId, socket.data.user.userId, socket.id);

@@ -18,6 +18,7 @@ export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway
     metrics: ctx.metrics,
     corsOrigins: config.corsOrigins,
     membersIntervalMs: config.MEMBERS_INTERVAL_MS,
+    membersFullListMax: config.MEMBERS_FULL_LIST_MAX,
     gapTimeoutMs: config.GAP_TIMEOUT_MS,
     adapter: redisAdapterFor(infra),
     parser: parserFor(config.SOCKET_PARSER),

@@ -9,7 +9,7 @@ export const TEST_SECRET = 'test-secret-'.padEnd(48, 'x');
 const POINTS = 200;
 
 /** The embedded server on port 0 with its own data folder (and optionally its own MySQL database). */
-export async function embeddedTarget(opts: { mysql?: boolean } = {}): Promise<WireTarget> {
+export async function embeddedTarget(opts: { mysql?: boolean; env?: Record<string, string> } = {}): Promise<WireTarget> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-embedded-'));
   const db = opts.mysql ? await tempMysqlDatabase('chat_wire') : undefined;
   const node = await startStandalone({
@@ -21,6 +21,7 @@ export async function embeddedTarget(opts: { mysql?: boolean } = {}): Promise<Wi
     MESSAGE_RATE_LIMIT: `${POINTS}/10`,
     MEMBERS_INTERVAL_MS: '100',
     ...(db ? { MYSQL_URL: db.url } : {}),
+    ...opts.env,
   });
   return {
     url: node.url,
