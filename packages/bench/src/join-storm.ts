@@ -49,11 +49,15 @@ ${table(
   results.map((r) => [r.label, int(r.connected), fmt(r.allInSec, 0), fmt(r.joinP99), fmt(r.cpuSec), int(r.membersFrames), int(r.messageFrames)]),
 )}
 
-The join announcements are the quadratic part: every join is a stored \`system\` message delivered to everyone already in
-the room, n(n-1)/2 deliveries for n joins, and they are what slows the storm down as the room fills.
+With the defaults, join and leave messages stop once the room has more than 200 online users
+(\`ANNOUNCE_MAX_MEMBERS\`), and above 200 members (\`MEMBERS_FULL_LIST_MAX\`) each socket gets one full \`members\` list, at
+the first update after it joined, and from then on only \`members_diff\` (who came and went since its last list). The second
+row announces every join as a stored message, as the product did before: n joins are n(n-1)/2 message deliveries,
+which is what slows the storm down as the room fills. The third row sends \`members\` updates as often as the config allows.
 
 A server that sends the full list to every member on every join sends n(n+1)/2 = ${int(perJoinLists)} \`members\` frames for the n = ${int(n)}
-members the default run got in (computed, not run; each frame also carries up to n entries): **${fmt(perJoinLists / Math.max(1, results[0]!.membersFrames), 1)}x** the frames of the default here.
+members the default run got in, each carrying up to n entries (computed, not run): **${fmt(perJoinLists / Math.max(1, results[0]!.membersFrames), 1)}x** the frames of the default here,
+and the frames of the default are mostly diffs of a few entries.
 `;
   writeSection('join-storm', md);
   return md;

@@ -59,13 +59,6 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     ...(deps.parser ? { parser: deps.parser } : {}),
   });
 
-  // engine.io keeps each connection's first HTTP request (headers, parser, socket
-  // references) for the connection's life. Identity comes from the handshake's
-  // token, so nothing reads it later: dropping it saves memory per connection.
-  io.engine.on('connection', (raw: { request: unknown }) => {
-    raw.request = null;
-  });
-
   /** Sockets on this node that are in the room. */
   const localSockets = (roomId: string): number => io.of('/').adapter.rooms.get(roomId)?.size ?? 0;
 
