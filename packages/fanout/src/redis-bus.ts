@@ -20,6 +20,10 @@ export interface ShardedPubSubClient {
   readonly status?: string;
 }
 
+/** Own batches whose Redis echo is still expected: at most this many, for at most this long. */
+const MAX_PENDING_ECHOES = 10_000;
+const ECHO_TTL_MS = 30_000;
+
 export interface RedisBusOptions {
   /** Channels are `<channelPrefix>:room:{<roomId>}`. Default `chat`. */
   channelPrefix?: string;
@@ -53,12 +57,39 @@ export function createRedisBus(
   let handler: ((roomId: string, messages: ChatMessage[]) => void) | undefined;
   let membersHandler: ((roomId: string) => void) | undefined;
   let closed = false;
+  /**
+   * Batches this bus handed to its own handler at publish time, by payload, so
+   * that their echo from Redis is skipped. Bounded: an echo that never comes
+   * (a failed publish, a subscription still in flight) ages out.
+   */
+  const echoes = new Map<string, number>();
+
+  function expectEcho(payload: string): void {
+    const now = Date.now();
+    for (const [key, at] of echoes) {
+      if (echoes.size < MAX_PENDING_ECHOES && now - at < ECHO_TTL_MS) break;
+      echoes.delete(key);
+    }
+    echoes.set(payload, now);
+  }
+
+  function deliverOwn(roomId: string, messages: ChatMessage[]): void {
+    if (closed || !rooms.has(roomId)) return;
+    stats.received(messages.length);
+    try {
+      handler?.(roomId, messages);
+    } catch (err) {
+      onError(err);
+    }
+  }
 
   const onMessage = (channel: Buffer | string, payload: Buffer | string): void => {
     const roomId = byChannel.get(channel.toString());
     // Not ours (another bus on this client) or a message in flight across an unsubscribe.
     if (roomId === undefined) return;
     const text = payload.toString();
+    // Our own batch, already delivered here when it was published.
+    if (echoes.delete(text)) return;
     if (text === MEMBERS_CHANGED_PAYLOAD) {
       try {
         membersHandler?.(roomId);
@@ -103,7 +134,15 @@ export function createRedisBus(
     async publish(roomId, messages) {
       assertOpen();
       if (messages.length === 0) return;
-      await pub.spublish(roomChannel(prefix, roomId), encodeBatch(messages));
+      const payload = encodeBatch(messages);
+      // This node's own members need not wait for the round trip through Redis. After the
+      // current turn, so that the acks released with this batch go out before its fan-out.
+      if (rooms.has(roomId) && handler) {
+        expectEcho(payload);
+        const own = messages.slice();
+        setImmediate(() => deliverOwn(roomId, own));
+      }
+      await pub.spublish(roomChannel(prefix, roomId), payload);
       stats.published();
     },
     async publishMembersChanged(roomId) {
@@ -165,6 +204,7 @@ export function createRedisBus(
       rooms.clear();
       byChannel.clear();
       pending.clear();
+      echoes.clear();
       // Best effort, and never queued behind a reconnect: on a connection that
       // is down the subscriptions died with it, and the client may be closing.
       if (sub.status !== undefined && sub.status !== 'ready') return;

@@ -3,7 +3,8 @@ import type { ChatMessage } from '@chat/protocol';
 /**
  * Carries stored messages from the node that stored them to every socket node
  * that has members in the room, and only to those (interest routing).
- * Messages of one publish call stay together and in order.
+ * Messages of one publish call stay together and in order. A bus subscribed to
+ * the room gets its own batches too, once, without a network round trip.
  */
 export interface RoomBus {
   publish(roomId: string, messages: readonly ChatMessage[]): Promise<void>;

@@ -132,6 +132,21 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       expect(b.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1, droppedBatches: 0 });
     });
 
+    test('a publisher subscribed to the room gets its own batches once (no echo), in order with later ones', async () => {
+      const [a, b] = [await fx.makeBus(), await fx.makeBus()];
+      const room = uid('room');
+      const got = collect(a);
+      await a.subscribe(room);
+      await b.subscribe(room);
+      await a.publish(room, [msg(room, 1)]);
+      await a.publish(room, [msg(room, 2)]);
+      // b publishes after a's publishes were accepted, so once a has b's batch any echo of a's own has arrived too.
+      await b.publish(room, [msg(room, 3)]);
+      await waitFor(() => got.some((g) => g.messages[0]?.seq === 3), "b's batch");
+      expect(got.map((g) => g.messages.map((m) => m.seq))).toEqual([[1], [2], [3]]);
+      expect(a.stats()).toMatchObject({ publishedBatches: 2, receivedBatches: 3, receivedMessages: 3 });
+    });
+
     test('an empty publish sends nothing', async () => {
       const a = await fx.makeBus();
       await a.publish(uid('room'), []);
