@@ -78,6 +78,10 @@ export function renderHaproxyConfig(opts: LbOptions): string {
     '  timeout http-request 10s',
     '  timeout http-keep-alive 10s',
     '  timeout queue 10s',
+    // A health check may take this long once connected: a node that is alive but starved of
+    // CPU for a second (a connect storm on shared cores) stays in rotation, while a dead one
+    // still fails at once (connection refused). Without it the check timeout is \`inter\` (1 s).
+    '  timeout check 5s',
     // WebSocket connections are tunnels once upgraded; socket.io pings every 25 s.
     '  timeout tunnel 1h',
     '  timeout client-fin 10s',

@@ -23,6 +23,8 @@ describe('haproxy config generator', () => {
     expect(cfg).toContain('cookie SRV insert indirect nocache');
     expect(cfg).toContain('timeout tunnel 1h');
     expect(cfg).toContain('option httpchk GET /readyz');
+    // A live node starved of CPU for a second must stay in rotation (the check's read timeout is not `inter`).
+    expect(cfg).toContain('timeout check 5s');
     expect(cfg).not.toMatch(/balance source|hash-type/);
     expect(cfg).toContain('server socket-1 127.0.0.1:9002 check cookie socket-1');
   });
