@@ -73,6 +73,7 @@ Deliveries/s relative to one node (p99 under ${RAMP_P99_MAX_MS} ms): ${results.m
 
 /** A ratio, or why there is none: the baseline held no step (and whether group commit did). */
 function ratioText(ratio: number, groupCommitDeliveries: number): string {
-  if (Number.isFinite(ratio)) return `${fmt(ratio, 2)}x`;
+  if (Number.isFinite(ratio) && ratio > 0) return `${fmt(ratio, 2)}x`;
+  if (Number.isFinite(ratio)) return 'no ratio (only GROUP_COMMIT=off held a step)';
   return groupCommitDeliveries > 0 ? 'no ratio (only group commit held a step)' : 'no ratio (neither held a step)';
 }
