@@ -1,22 +1,15 @@
 import type { ChatMessage } from '@chat/protocol';
-import { startApiNode } from '@chat/api';
-import type { RunningNode } from '@chat/runtime';
-import { REDIS_URL, connect, newSession, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
-import type { TestClient } from '@chat/testkit';
-import { startSocketNode } from '../src';
+import { REDIS_URL, newSession, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
+import { startInProcessNodes } from './in-process-nodes';
+import type { InProcessNodes } from './in-process-nodes';
 
 // Big rooms across nodes: with announcements and full lists limited to one
 // member, a join or leave on one node reaches members on the other only
 // through the members-changed signal on the room's Redis bus channel.
 jest.setTimeout(60_000);
 
-type SocketNode = Awaited<ReturnType<typeof startSocketNode>>;
-
 let db: Awaited<ReturnType<typeof tempMysqlDatabase>>;
-let api: RunningNode;
-let s1: SocketNode;
-let s2: SocketNode;
-const clients: TestClient[] = [];
+let nodes: InProcessNodes;
 
 beforeAll(async () => {
   db = await tempMysqlDatabase('chat_bigroom');
@@ -32,25 +25,18 @@ beforeAll(async () => {
     MEMBERS_FULL_LIST_MAX: '1',
     LOG_LEVEL: 'warn',
   };
-  api = await startApiNode({ ...env, NODE_ID: 'api-1' });
-  s1 = await startSocketNode({ ...env, NODE_ID: 'socket-1' });
-  s2 = await startSocketNode({ ...env, NODE_ID: 'socket-2' });
+  nodes = await startInProcessNodes(env);
 }, 60_000);
 
-afterEach(() => clients.splice(0).forEach((c) => c.close()));
+afterEach(() => nodes.closeClients());
 
 afterAll(async () => {
-  await Promise.all([s1?.close(), s2?.close(), api?.close()]);
+  await nodes?.close();
   await db?.drop();
 }, 60_000);
 
-async function openOn(node: SocketNode, token: string, roomId: string): Promise<TestClient> {
-  const c = await connect(node.url, { token, roomId });
-  clients.push(c);
-  return c;
-}
-
 test('an unannounced join and leave on one node reach a member on the other as members_diff and members', async () => {
+  const { api, s1, s2, openOn } = nodes;
   const sa = await newSession(api.url);
   const sb = await newSession(api.url, { chatroomName: sa.chatroomName });
   const a = await openOn(s1, sa.token, sa.roomId);

@@ -1,12 +1,11 @@
 import type { Server } from 'socket.io';
 import type { ChatMessage } from '@chat/protocol';
-import { startApiNode } from '@chat/api';
 import { startRedisCluster } from '@chat/devcluster';
 import type { RedisClusterHandle } from '@chat/devcluster';
-import type { RunningNode } from '@chat/runtime';
-import { connect, newSession, randomSuffix, tempMysqlDatabase, waitUntil, withTimeout } from '@chat/testkit';
+import { newSession, randomSuffix, tempMysqlDatabase, waitUntil, withTimeout } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
-import { startSocketNode } from '../src';
+import { startInProcessNodes } from './in-process-nodes';
+import type { InProcessNodes, SocketNode } from './in-process-nodes';
 
 // Two socket nodes and an API node in this process, configured with
 // REDIS_CLUSTER_NODES against a real 3-master Redis Cluster: socket.io's
@@ -16,14 +15,12 @@ import { startSocketNode } from '../src';
 // looks inside the nodes: adapter requests across nodes and per-node metrics.
 jest.setTimeout(60_000);
 
-type SocketNode = Awaited<ReturnType<typeof startSocketNode>>;
-
 let redisCluster: RedisClusterHandle;
 let db: Awaited<ReturnType<typeof tempMysqlDatabase>>;
-let api: RunningNode;
+let nodes: InProcessNodes;
+let api: InProcessNodes['api'];
 let s1: SocketNode;
 let s2: SocketNode;
-const clients: TestClient[] = [];
 
 beforeAll(async () => {
   redisCluster = await startRedisCluster({ masters: 3 });
@@ -38,24 +35,19 @@ beforeAll(async () => {
     MEMBERS_INTERVAL_MS: '50',
     LOG_LEVEL: 'warn',
   };
-  api = await startApiNode({ ...env, NODE_ID: 'api-1' });
-  s1 = await startSocketNode({ ...env, NODE_ID: 'socket-1' });
-  s2 = await startSocketNode({ ...env, NODE_ID: 'socket-2' });
+  nodes = await startInProcessNodes(env);
+  ({ api, s1, s2 } = nodes);
 }, 60_000);
 
-afterEach(() => clients.splice(0).forEach((c) => c.close()));
+afterEach(() => nodes?.closeClients());
 
 afterAll(async () => {
-  await Promise.all([s1?.close(), s2?.close(), api?.close()]);
+  await nodes?.close();
   await db?.drop();
   await redisCluster?.stop();
 }, 60_000);
 
-async function openOn(node: SocketNode, token: string, roomId: string): Promise<TestClient> {
-  const c = await connect(node.url, { token, roomId });
-  clients.push(c);
-  return c;
-}
+const openOn = (node: SocketNode, token: string, roomId: string): Promise<TestClient> => nodes.openOn(node, token, roomId);
 
 /** Two users of one room, one on each socket node, both seeing each other. */
 async function roomAcrossNodes(): Promise<{ roomId: string; a: TestClient; b: TestClient }> {

@@ -1,0 +1,40 @@
+import { startApiNode } from '@chat/api';
+import type { RunningNode } from '@chat/runtime';
+import { connect } from '@chat/testkit';
+import type { TestClient } from '@chat/testkit';
+import { startSocketNode } from '../src';
+
+export type SocketNode = Awaited<ReturnType<typeof startSocketNode>>;
+
+/** An API node and two socket nodes in this process on one env, plus clients that `close` ends too. */
+export interface InProcessNodes {
+  api: RunningNode;
+  s1: SocketNode;
+  s2: SocketNode;
+  /** Connects to a socket node and joins the room; the client is closed by `closeClients`. */
+  openOn(node: SocketNode, token: string, roomId: string): Promise<TestClient>;
+  closeClients(): void;
+  close(): Promise<void>;
+}
+
+export async function startInProcessNodes(env: Record<string, string>): Promise<InProcessNodes> {
+  const clients: TestClient[] = [];
+  const api = await startApiNode({ ...env, NODE_ID: 'api-1' });
+  const s1 = await startSocketNode({ ...env, NODE_ID: 'socket-1' });
+  const s2 = await startSocketNode({ ...env, NODE_ID: 'socket-2' });
+  return {
+    api,
+    s1,
+    s2,
+    async openOn(node, token, roomId) {
+      const c = await connect(node.url, { token, roomId });
+      clients.push(c);
+      return c;
+    },
+    closeClients: () => clients.splice(0).forEach((c) => c.close()),
+    async close() {
+      clients.splice(0).forEach((c) => c.close());
+      await Promise.all([s1.close(), s2.close(), api.close()]);
+    },
+  };
+}
