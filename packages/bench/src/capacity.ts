@@ -2,8 +2,8 @@ import { runLoad } from '@chat/loadtest';
 import { rssMb, scrape, startSingleNode } from './deployment';
 import { collectGarbage } from './inspector';
 import { fmt, int, machine, table, writeSection } from './markdown';
-import { REPORT_DIR } from './sustained';
 import { waitUntil } from '@chat/testkit';
+import { REPORT_DIR } from './sustained';
 
 const CONNECTIONS = { rooms: 100, clientsPerRoom: 100 } as const;
 const TOTAL = CONNECTIONS.rooms * CONNECTIONS.clientsPerRoom;
@@ -50,7 +50,6 @@ export async function capacityBenchmark(): Promise<string> {
       durationSec: 60,
       warmupSec: 0,
       workers: 2,
-      serverPid: node.pid,
       connectConcurrency: CONNECT_CONCURRENCY,
       outDir: REPORT_DIR,
     });

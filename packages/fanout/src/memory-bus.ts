@@ -50,8 +50,11 @@ export function createMemoryBus(
     }
   };
 
-  function send(roomId: string, payload: (() => ChatMessage[]) | 'membersChanged'): void {
+  function assertOpen(): void {
     if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
+  }
+
+  function send(roomId: string, payload: (() => ChatMessage[]) | 'membersChanged'): void {
     for (const r of hub.rooms.get(roomId) ?? []) {
       // Each receiver gets its own array, as it would from a real bus.
       const copy = typeof payload === 'function' ? payload() : payload;
@@ -69,16 +72,17 @@ export function createMemoryBus(
 
   return {
     async publish(roomId, messages) {
-      if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
+      assertOpen();
       if (messages.length === 0) return;
       stats.published();
       send(roomId, () => messages.slice());
     },
     async publishMembersChanged(roomId) {
+      assertOpen();
       send(roomId, 'membersChanged');
     },
     async subscribe(roomId) {
-      if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
+      assertOpen();
       subscribed.add(roomId);
       let set = hub.rooms.get(roomId);
       if (!set) hub.rooms.set(roomId, (set = new Set()));
