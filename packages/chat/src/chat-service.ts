@@ -32,10 +32,14 @@ export interface ChatDeps {
    * coalesced `members` event instead. Default: no limit.
    */
   announceMaxMembers?: number;
+  /** Seconds a send spent in one stage of its path to the ack (admit: rate limit and dedupe; seq; commit). */
+  onSendStage?: (stage: SendStage, seconds: number) => void;
   /** A room's member list changed (a user's first connection came or last one went), announced or not. */
   onMembersChanged?: (roomId: string) => void;
   now?: () => number;
 }
+
+export type SendStage = 'admit' | 'seq' | 'commit';
 
 /** The chat domain: everything the REST API and the socket gateway do, minus transport. */
 export type ChatService = ReturnType<typeof createChatService>;
@@ -45,6 +49,16 @@ export function createChatService(deps: ChatDeps) {
   /** Sends in flight by (room, user, clientMsgId), so a retry racing its original gets the same message. */
   const inFlight = new Map<string, Promise<ChatMessage>>();
   const findSent = createSentLookup(deps.store);
+  /** Runs one stage of a send and reports how long it took (failures included). */
+  async function timed<T>(stage: SendStage, op: () => Promise<T>): Promise<T> {
+    if (!deps.onSendStage) return op();
+    const started = process.hrtime.bigint();
+    try {
+      return await op();
+    } finally {
+      deps.onSendStage(stage, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
 
   async function guardStore<T>(op: () => Promise<T>): Promise<T> {
     try {
@@ -63,9 +77,9 @@ export function createChatService(deps: ChatDeps) {
 
   /** Reserves a seq, stores durably (group commit) and lets the writer fan it out. */
   async function storeNew(fields: Omit<StoredMessage, 'id' | 'seq' | 'sentAt'>): Promise<ChatMessage> {
-    const seq = await guardRedis(() => deps.seq.reserve(fields.roomId, 1));
+    const seq = await timed('seq', () => guardRedis(() => deps.seq.reserve(fields.roomId, 1)));
     const message: StoredMessage = { ...fields, id: randomUUID(), seq, sentAt: now() };
-    await guardStore(() => deps.writer.write(message));
+    await timed('commit', () => guardStore(() => deps.writer.write(message)));
     return toChatMessage(message);
   }
 
@@ -90,10 +104,9 @@ export function createChatService(deps: ChatDeps) {
 
   async function sendOnce(who: SessionClaims, roomId: string, content: string, clientMsgId: string): Promise<ChatMessage> {
     // The rate check and the dedupe look-up are independent: wait for one round trip, not two.
-    const [, existing] = await Promise.all([
-      deps.messageLimiter.consume(who.userId),
-      guardStore(() => findSent.load({ roomId, userId: who.userId, clientMsgId })),
-    ]);
+    const [, existing] = await timed('admit', () =>
+      Promise.all([deps.messageLimiter.consume(who.userId), guardStore(() => findSent.load({ roomId, userId: who.userId, clientMsgId }))]),
+    );
     if (existing) return toChatMessage(existing);
     try {
       return await storeNew({ roomId, userId: who.userId, nickName: who.nickName, content, kind: 'user', clientMsgId });
@@ -177,7 +190,7 @@ export function createChatService(deps: ChatDeps) {
     /** Stores a user message and fans it out; resolves after it is durable. Same clientMsgId, same message. */
     async postMessage(who: SessionClaims, req: { roomId: string; content: string; clientMsgId?: string }): Promise<ChatMessage> {
       if (!req.clientMsgId) {
-        await deps.messageLimiter.consume(who.userId);
+        await timed('admit', () => deps.messageLimiter.consume(who.userId));
         return storeNew({ roomId: req.roomId, userId: who.userId, nickName: who.nickName, content: req.content, kind: 'user' });
       }
       const key = `${req.roomId}\u0000${who.userId}\u0000${req.clientMsgId}`;

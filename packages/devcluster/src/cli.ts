@@ -1,5 +1,5 @@
 /**
- * pnpm cluster [--socket N] [--api M] [--port P] [--log-dir DIR] [--ready-timeout SEC]
+ * pnpm cluster [--socket N] [--api M] [--port P] [--log-dir DIR] [--ready-timeout SEC] [--cpu-prof DIR]
  * Starts a local cluster behind HAProxy and keeps it up until Ctrl-C.
  */
 import fs from 'node:fs';
@@ -15,12 +15,14 @@ interface Args {
   port: number;
   logDir: string;
   readyTimeoutSec: number;
+  /** Every node writes a V8 CPU profile here when it exits (Ctrl-C). */
+  cpuProfDir: string;
 }
 
-const USAGE = 'usage: pnpm cluster [--socket N=2] [--api M=1] [--port P=8080 (0 = free)] [--log-dir DIR] [--ready-timeout SEC=180]';
+const USAGE = 'usage: pnpm cluster [--socket N=2] [--api M=1] [--port P=8080 (0 = free)] [--log-dir DIR] [--ready-timeout SEC=180] [--cpu-prof DIR]';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { socket: 2, api: 1, port: 8080, logDir: '', readyTimeoutSec: 180 };
+  const args: Args = { socket: 2, api: 1, port: 8080, logDir: '', readyTimeoutSec: 180, cpuProfDir: '' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') {
@@ -29,8 +31,8 @@ function parseArgs(argv: string[]): Args {
     }
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-    if (flag === '--log-dir') {
-      args.logDir = value;
+    if (flag === '--log-dir' || flag === '--cpu-prof') {
+      args[flag === '--log-dir' ? 'logDir' : 'cpuProfDir'] = value;
       continue;
     }
     const n = Number(value);
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
       port: args.port,
       logDir: args.logDir,
       readyTimeoutMs: args.readyTimeoutSec * 1000,
+      nodeArgs: args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.cpuProfDir)}`] : [],
       onNodeExit: (node, exit) => {
         if (started && !shuttingDown) console.log(`node ${node.id} (pid ${node.pid}) exited: code ${String(exit.code)} signal ${String(exit.signal)}`);
       },

@@ -35,6 +35,8 @@ export interface StartClusterOptions {
   logDir?: string;
   /** Deadline for each node's /readyz and the LB's /healthz. Default 180 s (tsx transpiles the workspace on start). */
   readyTimeoutMs?: number;
+  /** Extra Node.js flags for every node, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   /** Called when a node exits, whether killed through the cluster or on its own. */
   onNodeExit?: (node: NodeHandle, exit: ExitInfo) => void;
 }
@@ -223,7 +225,7 @@ class LocalCluster implements Cluster {
     const proc = await ManagedProcess.spawn({
       name: id,
       command: process.execPath,
-      args: ['--import', 'tsx', ENTRY[kind]],
+      args: [...(this.opts.nodeArgs ?? []), '--import', 'tsx', ENTRY[kind]],
       cwd: this.cwd,
       env: { ...this.baseEnv, ...extraEnv, PORT: String(port), HOST: '127.0.0.1', NODE_ID: id },
       logFile,

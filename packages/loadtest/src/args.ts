@@ -18,10 +18,12 @@ export const USAGE = `Usage: pnpm loadtest --url <url[,url...]> [options]
   --ramp-factor <x>       rate multiplier per step (default 2)
   --ramp-steps <n>        at most this many steps (default 8)
   --ramp-step <s>         seconds per step
+  --ramp-retries <n>      runs of a step broken by p99 or saturation before the ramp ends (default 1; loss ends it at once)
   --p99-max-ms <ms>       end-to-end p99 bound (default 50)
   --loss-max <ratio>      loss bound, e.g. 0.001 (default)
   --transport <t>         websocket | polling (default websocket)
   --parser <p>            json | msgpack (must match the server's SOCKET_PARSER)
+  --delivery <d>          each | batch: one \`message\` frame per message (default), or the server's batched \`messages\` frames
   --workers <n>           load worker processes (default: cores; 0 = in-process)
   --out <dir>             write loadtest-<id>.json and .html here (default ./loadtest-reports)
   --server-pid <pid>      sample this process's RSS (server on this machine)
@@ -74,10 +76,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'ramp-factor': { type: 'string' },
         'ramp-steps': { type: 'string' },
         'ramp-step': { type: 'string' },
+        'ramp-retries': { type: 'string' },
         'p99-max-ms': { type: 'string' },
         'loss-max': { type: 'string' },
         transport: { type: 'string' },
         parser: { type: 'string' },
+        delivery: { type: 'string' },
         workers: { type: 'string' },
         out: { type: 'string' },
         'server-pid': { type: 'string' },
@@ -110,19 +114,22 @@ export function parseCliArgs(argv: string[]): CliOptions {
   set('warmupSec', num('warmup', v.warmup));
   set('messageBytes', num('message-bytes', v['message-bytes']));
   if (v.ramp) {
-    const r: { factor?: number; maxSteps?: number; stepSec?: number } = {};
+    const r: { factor?: number; maxSteps?: number; stepSec?: number; retries?: number } = {};
     const f = num('ramp-factor', v['ramp-factor']);
     const s = num('ramp-steps', v['ramp-steps']);
     const d = num('ramp-step', v['ramp-step']);
     if (f !== undefined) r.factor = f;
     if (s !== undefined) r.maxSteps = s;
     if (d !== undefined) r.stepSec = d;
+    const retries = num('ramp-retries', v['ramp-retries']);
+    if (retries !== undefined) r.retries = retries;
     load.ramp = r;
   }
   set('p99MaxMs', num('p99-max-ms', v['p99-max-ms']));
   set('lossMax', num('loss-max', v['loss-max']));
   set('transport', oneOf('transport', v.transport, ['websocket', 'polling'] as const));
   set('parser', oneOf('parser', v.parser, ['json', 'msgpack'] as const));
+  set('delivery', oneOf('delivery', v.delivery, ['each', 'batch'] as const));
   set('workers', num('workers', v.workers));
   set('serverPid', num('server-pid', v['server-pid']));
   set('drainTimeoutMs', num('drain-timeout', v['drain-timeout']));

@@ -7,6 +7,7 @@ export interface WorkerConfig {
   runId: string;
   transport: 'websocket' | 'polling';
   parser: 'json' | 'msgpack';
+  delivery: 'each' | 'batch';
   messageBytes: number;
   /** Talkers per room over all workers (for the local share of the rate). */
   talkersPerRoom: number;

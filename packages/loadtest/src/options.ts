@@ -30,12 +30,14 @@ export interface LoadOptions {
   warmupSec?: number;
   messageBytes?: number;
   /** Step the rate up (from ratePerRoom, times `factor`) until a bound breaks. */
-  ramp?: boolean | { factor?: number; maxSteps?: number; stepSec?: number };
+  ramp?: boolean | { factor?: number; maxSteps?: number; stepSec?: number; retries?: number };
   /** Bounds: end-to-end p99 (default 50 ms) and loss ratio (default 0.001). */
   p99MaxMs?: number;
   lossMax?: number;
   transport?: 'websocket' | 'polling';
   parser?: 'json' | 'msgpack';
+  /** `each` (default): one `message` event per message; `batch`: the server's batched `messages` frames. */
+  delivery?: 'each' | 'batch';
   /** Worker processes; default the number of cores; 0 runs the load inside this process. */
   workers?: number;
   /** Writes report.json and report.html here. */
@@ -59,11 +61,12 @@ export interface LoadOptions {
 export interface ResolvedOptions {
   urls: string[];
   scenario: Scenario;
-  ramp: { factor: number; maxSteps: number; stepSec: number } | undefined;
+  ramp: { factor: number; maxSteps: number; stepSec: number; retries: number } | undefined;
   p99MaxMs: number;
   lossMax: number;
   transport: 'websocket' | 'polling';
   parser: 'json' | 'msgpack';
+  delivery: 'each' | 'batch';
   workers: number;
   outDir: string | undefined;
   serverPid: number | undefined;
@@ -115,6 +118,7 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
       factor: positive('ramp factor', r.factor, 2, 1.01),
       maxSteps: Math.floor(positive('ramp steps', r.maxSteps, 8, 1)),
       stepSec: positive('ramp step seconds', r.stepSec, scenario.durationSec, 0.1),
+      retries: Math.floor(positive('ramp retries', r.retries, 1, 0)),
     };
   }
   const workers = Math.floor(positive('workers', o.workers, availableParallelism(), 0));
@@ -126,6 +130,7 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     lossMax: positive('loss-max', o.lossMax, 0.001),
     transport: o.transport ?? 'websocket',
     parser: o.parser ?? 'json',
+    delivery: o.delivery ?? 'each',
     workers: Math.min(workers, scenario.rooms * scenario.clientsPerRoom),
     outDir: o.outDir,
     serverPid: o.serverPid,

@@ -128,10 +128,11 @@ class Coordinator {
     let ramp: LoadReport['ramp'];
     const bounds = { p99MaxMs: o.p99MaxMs, lossMax: o.lossMax };
     if (o.ramp) {
-      const ctl = new RampController({ ...bounds, startRate: s.ratePerRoom, factor: o.ramp.factor, maxSteps: o.ramp.maxSteps });
+      const ctl = new RampController({ ...bounds, startRate: s.ratePerRoom, factor: o.ramp.factor, maxSteps: o.ramp.maxSteps, retries: o.ramp.retries });
       let rate = ctl.rateOf(0);
-      for (let i = 0; i < o.ramp.maxSteps; i++) {
-        this.phase = `step ${i + 1}/${o.ramp.maxSteps} @ ${rate}/s/room`;
+      let distinct = 1;
+      for (let i = 0; ; i++) {
+        this.phase = `step ${distinct}/${o.ramp.maxSteps} @ ${rate}/s/room${i > 0 && steps[i - 1]!.rate === rate ? ' (again)' : ''}`;
         const summary = await this.measuredStep(i, rate, o.ramp.stepSec);
         steps.push(summary);
         const d = ctl.record({ step: i, rate, e2eP99Ms: summary.e2e.p99, lossRatio: summary.lossRatio, saturated: summary.generatorSaturated });
@@ -140,6 +141,7 @@ class Coordinator {
           ramp = { lastGoodRate: d.lastGood?.rate, stoppedBecause: Array.isArray(d.reason) ? d.reason.join('+') : d.reason };
           break;
         }
+        if (!d.retry) distinct++;
         rate = d.nextRate;
       }
     } else {
@@ -164,6 +166,7 @@ class Coordinator {
       runId: this.runId,
       transport: o.transport,
       parser: o.parser,
+      delivery: o.delivery,
       messageBytes: s.messageBytes,
       talkersPerRoom: s.clientsPerRoom - churners,
       membersPerRoom: s.clientsPerRoom,
@@ -399,6 +402,7 @@ class Coordinator {
         urls: o.urls,
         transport: o.transport,
         parser: o.parser,
+        delivery: o.delivery,
         workers: o.workers,
         ramp: o.ramp !== undefined,
         p99MaxMs: o.p99MaxMs,

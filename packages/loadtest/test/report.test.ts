@@ -12,7 +12,7 @@ const step: StepSummary = {
 const report: LoadReport = {
   version: 1, runId: 'abc123', startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:00:10.000Z',
   scenario: { ...presetScenario('chatty'), name: '<b>x</b>' },
-  settings: { urls: ['http://127.0.0.1:1'], transport: 'websocket', parser: 'json', workers: 2, ramp: false, p99MaxMs: 50, lossMax: 0.001, drainTimeoutMs: 5000 },
+  settings: { urls: ['http://127.0.0.1:1'], transport: 'websocket', parser: 'json', delivery: 'each', workers: 2, ramp: false, p99MaxMs: 50, lossMax: 0.001, drainTimeoutMs: 5000 },
   receivers: 'all-members-including-sender',
   connections: { target: 6, connected: 5, failed: 1, errors: { session_timeout: 1 }, session: lat, connect: lat, join: lat },
   steps: [step], result: step,

@@ -15,6 +15,7 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
     localRooms: new Gauge({ name: 'chat_local_rooms', help: 'Rooms with at least one member on this node', registers: r }),
     messagesIn: new Counter({ name: 'chat_messages_in_total', help: 'Messages accepted from clients and stored', registers: r }),
     messagesOut: new Counter({ name: 'chat_messages_out_total', help: 'Message deliveries to local sockets (one per receiving socket)', registers: r }),
+    messageFramesOut: new Counter({ name: 'chat_message_frames_out_total', help: 'Frames carrying messages to local sockets: one per `message`, one per `messages` batch', registers: r }),
     membersFramesOut: new Counter({ name: 'chat_members_frames_out_total', help: '`members` updates sent to local sockets (one per receiving socket)', registers: r }),
     busBatchesReceived: new Counter({ name: 'chat_bus_batches_received_total', help: 'Room batches received from the bus (only rooms with local members)', registers: r }),
     busMessagesReceived: new Counter({ name: 'chat_bus_messages_received_total', help: 'Messages received from the bus', registers: r }),
@@ -24,6 +25,13 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
     storeLatency: new Histogram({ name: 'chat_store_write_seconds', help: 'Time to commit one group of messages', buckets: LATENCY_BUCKETS, registers: r }),
     batchSize: new Histogram({ name: 'chat_store_batch_size', help: 'Messages per group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers: r }),
     fanoutLatency: new Histogram({ name: 'chat_fanout_seconds', help: 'From a message being stored to its local emit on this node', buckets: LATENCY_BUCKETS, registers: r }),
+    sendStage: new Histogram({
+      name: 'chat_send_stage_seconds',
+      help: 'Time a send spends in each stage before its ack: admit (rate limit and dedupe look-up), seq (reservation), commit (group commit, waiting included)',
+      labelNames: ['stage'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
     ackLatency: new Histogram({ name: 'chat_ack_seconds', help: 'From a message event to its ack', buckets: LATENCY_BUCKETS, registers: r }),
   };
 }

@@ -1,5 +1,5 @@
 import type { ErrorBody } from './errors';
-import type { ChatMessage, HistoryPage, MembersDiff, MembersUpdate } from './types';
+import type { ChatMessage, HistoryPage, MembersDiff, MembersUpdate, MessageBatch } from './types';
 import type { HistoryRequest, RoomRef, SendMessageRequest } from './schemas';
 
 /** Every client request is acknowledged with one of these. */
@@ -8,6 +8,8 @@ export type AckFn<T extends object = object> = (reply: Ack<T>) => void;
 
 export const EVENTS = {
   message: 'message',
+  /** Server -> client, sockets with `delivery: 'batch'`: several messages of one room per frame. */
+  messages: 'messages',
   members: 'members',
   /** Server -> client, rooms above the full-list size: changes since the socket's last list. */
   membersDiff: 'members_diff',
@@ -20,6 +22,7 @@ export const EVENTS = {
 
 export interface ServerToClientEvents {
   message: (message: ChatMessage) => void;
+  messages: (batch: MessageBatch) => void;
   members: (update: MembersUpdate) => void;
   members_diff: (diff: MembersDiff) => void;
   chat_error: (error: ErrorBody & { event: string }) => void;
@@ -35,6 +38,8 @@ export interface ClientToServerEvents {
 export interface HandshakeAuth {
   token: string;
   roomId?: string;
+  /** `each` (default): one `message` event per message. `batch`: `messages` events, one frame per room per delivery window. */
+  delivery?: 'each' | 'batch';
 }
 
 export const SOCKET_PATH = '/socket.io';

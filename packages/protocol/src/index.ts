@@ -8,6 +8,7 @@ export type {
   Member,
   MembersUpdate,
   MembersDiff,
+  MessageBatch,
   RoomView,
   UserView,
   SessionView,

@@ -45,6 +45,7 @@ export type RoomRef = z.infer<typeof roomRefSchema>;
 export const handshakeAuthSchema = z.object({
   token: z.string().min(1).max(4096),
   roomId: id.optional(),
+  delivery: z.enum(['each', 'batch']).optional(),
 });
 
 // Seed-compatible routes (the original `/mysql/*` API).

@@ -40,6 +40,16 @@ export interface MembersDiff {
   count: number;
 }
 
+/**
+ * Server -> client, for sockets that chose `delivery: 'batch'` in the handshake:
+ * consecutive messages of one room in seq order, in place of one `message`
+ * event each. A batching socket gets every message of its rooms this way, never as `message`.
+ */
+export interface MessageBatch {
+  roomId: string;
+  messages: ChatMessage[];
+}
+
 export interface RoomView {
   id: string;
   name: string;

@@ -41,6 +41,8 @@ const envSchema = z.object({
   MEMBERS_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   ANNOUNCE_MAX_MEMBERS: z.coerce.number().int().min(0).default(200),
   MEMBERS_FULL_LIST_MAX: z.coerce.number().int().min(0).default(200),
+  DELIVERY_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(10),
+  DELIVERY_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(100),
   GAP_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(50).default(2000),
   PRESENCE_NODE_TTL_MS: z.coerce.number().int().min(200).default(10_000),

@@ -121,6 +121,7 @@ export async function openInfrastructure(
     messageLimiter,
     sessionLimiter,
     announceMaxMembers: config.ANNOUNCE_MAX_MEMBERS,
+    onSendStage: (stage, seconds) => metrics.sendStage.observe({ stage }, seconds),
     onMembersChanged: (roomId) =>
       bus.publishMembersChanged(roomId).catch((err) => logger.warn({ err, roomId }, 'members-changed signal failed')),
   });

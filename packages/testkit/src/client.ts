@@ -1,12 +1,17 @@
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import type { Ack, ChatMessage, MembersDiff, MembersUpdate } from '@chat/protocol';
+import type { Ack, ChatMessage, MembersDiff, MembersUpdate, MessageBatch } from '@chat/protocol';
 import { waitUntil } from './wait';
 
 /** A connected test client that records everything it receives from the moment it connects. */
 export interface TestClient {
   socket: Socket;
+  /** Every message received, from `message` events and from `messages` batches alike. */
   messages: ChatMessage[];
+  /** `messages` events as received (sockets connected with `delivery: 'batch'`). */
+  batches: MessageBatch[];
+  /** How many `message` events arrived. */
+  singleMessages: number;
   members: MembersUpdate[];
   membersDiffs: MembersDiff[];
   errors: Array<{ code: string; event: string }>;
@@ -20,6 +25,7 @@ export interface TestClient {
 export interface ConnectOptions {
   token?: string;
   roomId?: string;
+  delivery?: 'each' | 'batch';
   auth?: unknown;
   transports?: Array<'websocket' | 'polling'>;
   parser?: unknown;
@@ -28,7 +34,7 @@ export interface ConnectOptions {
 
 /** Connects; rejects with the server's `connect_error` message (e.g. `unauthorized`). */
 export function connect(url: string, opts: ConnectOptions = {}): Promise<TestClient> {
-  const auth = opts.auth ?? { token: opts.token, ...(opts.roomId ? { roomId: opts.roomId } : {}) };
+  const auth = opts.auth ?? { token: opts.token, ...(opts.roomId ? { roomId: opts.roomId } : {}), ...(opts.delivery ? { delivery: opts.delivery } : {}) };
   const socket = io(url, {
     path: '/socket.io',
     auth: auth as Record<string, unknown>,
@@ -42,6 +48,8 @@ export function connect(url: string, opts: ConnectOptions = {}): Promise<TestCli
   const client: TestClient = {
     socket,
     messages: [],
+    batches: [],
+    singleMessages: 0,
     members: [],
     membersDiffs: [],
     errors: [],
@@ -61,7 +69,14 @@ export function connect(url: string, opts: ConnectOptions = {}): Promise<TestCli
       socket.disconnect();
     },
   };
-  socket.on('message', (m: ChatMessage) => client.messages.push(m));
+  socket.on('message', (m: ChatMessage) => {
+    client.singleMessages++;
+    client.messages.push(m);
+  });
+  socket.on('messages', (b: MessageBatch) => {
+    client.batches.push(b);
+    client.messages.push(...b.messages);
+  });
   socket.on('members', (u: MembersUpdate) => client.members.push(u));
   socket.on('members_diff', (d: MembersDiff) => client.membersDiffs.push(d));
   socket.on('chat_error', (e: { code: string; event: string }) => client.errors.push(e));

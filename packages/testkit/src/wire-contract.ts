@@ -320,6 +320,37 @@ export function wireContract(name: string, start: () => Promise<WireTarget>): vo
         expect(rb.message.id).not.toBe(r1.message.id);
       });
 
+      test("delivery 'batch' gets every message once and in seq order as `messages` frames, next to `message` receivers", async () => {
+        const a = await newSession(t.url);
+        const b = await newSession(t.url, { chatroomName: a.chatroomName });
+        const ca = await open(t.url, { token: a.token, roomId: a.roomId });
+        const cb = await open(t.url, { token: b.token, roomId: b.roomId, delivery: 'batch' });
+        await ca.waitForMessage((m) => m.event === 'join' && m.userId === b.userId, 'b join seen by a');
+        await cb.waitForMessage((m) => m.event === 'join' && m.userId === b.userId, 'b sees its own join, batched');
+        // Sent together, so they reach the server within one delivery window.
+        const acks = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => ca.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: `b${i}` })),
+        );
+        const sent = acks.map((r) => {
+          if (!r.ok) throw new Error(JSON.stringify(r.error));
+          return r.message;
+        });
+        const lastSeq = Math.max(...sent.map((m) => m.seq));
+        await cb.waitForMessage((m) => m.seq === lastSeq, 'b receives the last message');
+        await ca.waitForMessage((m) => m.seq === lastSeq, 'a receives the last message');
+        const userMessages = (c: TestClient) => c.messages.filter((m) => m.kind === 'user');
+        expect(userMessages(cb)).toEqual([...sent].sort((x, y) => x.seq - y.seq));
+        expect(userMessages(ca)).toEqual(userMessages(cb));
+        const seqs = cb.messages.map((m) => m.seq);
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1]! + 1);
+        expect(cb.singleMessages).toBe(0);
+        expect(cb.batches.every((x) => x.roomId === a.roomId && x.messages.length > 0)).toBe(true);
+        expect(cb.batches.length).toBeLessThan(cb.messages.length);
+        expect(ca.batches).toHaveLength(0);
+        // Anything but 'each' or 'batch' is refused at the handshake.
+        expect(await connectError(t.url, { auth: { token: b.token, delivery: 'all' } })).toBe('bad_request');
+      });
+
       test('history over the socket pages by seq and is limited to 200', async () => {
         const a = await newSession(t.url);
         const ca = await open(t.url, { token: a.token, roomId: a.roomId });

@@ -11,6 +11,7 @@ import type { RoomBus } from '@chat/fanout';
 import type { Logger, Metrics } from '@chat/observability';
 import { createLocalRooms } from './local-rooms';
 import { createMembersFeed } from './members-feed';
+import { createDeliveryBatcher } from './delivery-batcher';
 import { trackFrameSize } from './frame-guard';
 import { onRequest } from './handlers';
 
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   /** Rooms with more online members get a full list once per socket, then `members_diff`. */
   membersFullListMax: number;
   gapTimeoutMs: number;
+  /** Sockets with `delivery: 'batch'` get a room's messages in one frame per window. */
+  deliveryBatch: { windowMs: number; maxBatch: number };
   /** Cross-node socket.io adapter (Redis) in cluster mode; in-memory when absent. */
   adapter?: ServerOptions['adapter'];
   parser?: ServerOptions['parser'];
@@ -33,6 +36,8 @@ export interface GatewayDeps {
 interface SocketData {
   user: SessionClaims;
   rooms: Set<string>;
+  /** Chose `delivery: 'batch'`: also in each room's batch group (see `batchGroup`). */
+  batch: boolean;
 }
 
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -59,7 +64,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     ...(deps.parser ? { parser: deps.parser } : {}),
   });
 
-  /** Sockets on this node that are in the room. */
+  /** Sockets on this node that are in the room (or in a room's batch group). */
   const localSockets = (roomId: string): number => io.of('/').adapter.rooms.get(roomId)?.size ?? 0;
 
   const membersFeed = createMembersFeed({ fullListMax: deps.membersFullListMax });
@@ -93,9 +98,20 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     onError: (err) => logger.warn({ err }, 'gap fill failed'),
   });
 
+  const batcher = createDeliveryBatcher({
+    ...deps.deliveryBatch,
+    flush: (roomId, messages) => {
+      const receivers = localSockets(batchGroup(roomId));
+      io.local.to(batchGroup(roomId)).emit(EVENTS.messages, { roomId, messages });
+      metrics.messageFramesOut.inc(receivers);
+      observeDelivered(messages, receivers);
+    },
+  });
+
   const localRooms = createLocalRooms(deps.bus, (roomId) => {
     delivery.forget(roomId);
     membersFeed.forget(roomId);
+    batcher.forget(roomId);
   });
   deps.bus.onMessages((roomId, messages) => {
     metrics.busBatchesReceived.inc();
@@ -105,13 +121,21 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   // Joins and leaves anywhere in the cluster (announced or not, reaped or not) reach here as a signal.
   deps.bus.onMembersChanged((roomId) => membersThrottle.request(roomId));
 
+  /** One `message` frame per message to the room's other sockets; the batch group's go through the batcher. */
   function deliverLocally(roomId: string, messages: ChatMessage[]): void {
-    const receivers = localSockets(roomId);
+    const batching = localSockets(batchGroup(roomId));
+    const each = localSockets(roomId) - batching;
+    if (batching > 0) batcher.push(roomId, messages);
+    if (each === 0) return;
+    const to = batching > 0 ? io.local.to(roomId).except(batchGroup(roomId)) : io.local.to(roomId);
+    for (const m of messages) to.emit(EVENTS.message, m);
+    metrics.messageFramesOut.inc(each * messages.length);
+    observeDelivered(messages, each);
+  }
+
+  function observeDelivered(messages: ChatMessage[], receivers: number): void {
     const now = Date.now();
-    for (const m of messages) {
-      io.local.to(roomId).emit(EVENTS.message, m);
-      metrics.fanoutLatency.observe(Math.max(0, now - Date.parse(m.sentAt)) / 1000);
-    }
+    for (const m of messages) metrics.fanoutLatency.observe(Math.max(0, now - Date.parse(m.sentAt)) / 1000);
     metrics.messagesOut.inc(receivers * messages.length);
   }
 
@@ -120,7 +144,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     socket.data.rooms.add(roomId);
     try {
       await localRooms.acquire(roomId);
-      await socket.join(roomId);
+      await socket.join(socket.data.batch ? [roomId, batchGroup(roomId)] : roomId);
       membersFeed.socketJoined(roomId, socket.id);
       await chat.enter(roomId, socket.data.user, socket.id);
       metrics.localRooms.set(localRooms.count());
@@ -134,6 +158,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   async function leave(socket: ChatSocket, roomId: string, announce = true): Promise<void> {
     if (!socket.data.rooms.delete(roomId)) return;
     await socket.leave(roomId);
+    if (socket.data.batch) await socket.leave(batchGroup(roomId));
     membersFeed.socketLeft(roomId, socket.id);
     await localRooms.release(roomId);
     metrics.localRooms.set(localRooms.count());
@@ -147,9 +172,14 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   io.use(async (socket, next) => {
     try {
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
-      if (!auth.success) throw new ChatError('unauthorized');
+      if (!auth.success) {
+        // A missing or malformed token is a refusal; a bad option next to a well-formed one is a bad request.
+        const tokenProblem = auth.error.issues.some((i) => i.path[0] === 'token' || i.path.length === 0);
+        throw new ChatError(tokenProblem ? 'unauthorized' : 'bad_request');
+      }
       socket.data.user = await deps.tokens.verify(auth.data.token);
       socket.data.rooms = new Set();
+      socket.data.batch = auth.data.delivery === 'batch';
       if (auth.data.roomId) await chat.admit(auth.data.roomId, socket.data.user);
       next();
     } catch (err) {
@@ -236,6 +266,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       closing ??= (async () => {
         membersThrottle.close();
         delivery.close();
+        batcher.close();
         await new Promise<void>((resolve) => io.close(() => resolve()));
       })();
       return closing;
@@ -244,6 +275,14 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
 }
 
 export type SocketGateway = ReturnType<typeof attachSocketGateway>;
+
+/**
+ * The socket.io room holding a room's batching sockets (they are in the room
+ * itself too, for `members`). NUL cannot occur in a room id.
+ */
+function batchGroup(roomId: string): string {
+  return `${roomId}\u0000batch`;
+}
 
 /** Local sockets per step of the adaptive `members` interval. */
 export const MEMBERS_STEP_SOCKETS = 500;

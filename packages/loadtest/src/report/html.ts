@@ -40,7 +40,7 @@ td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}.bad{color:#
 svg{display:block;margin:8px 0 20px;background:#fff}
 </style></head><body>
 <h1>Load test ${esc(r.runId)}: ${esc(r.scenario.name)}</h1>
-<p>${esc(r.startedAt)} to ${esc(r.finishedAt)}. ${r.scenario.rooms} rooms x ${r.scenario.clientsPerRoom} members, ${r.scenario.ratePerRoom} msg/s per room${r.settings.ramp ? ' (ramp start)' : ''}, ${r.scenario.durationSec} s measured after ${r.scenario.warmupSec} s warmup. Transport ${esc(r.settings.transport)}, parser ${esc(r.settings.parser)}, ${r.settings.workers} worker(s). Targets: ${r.settings.urls.map(esc).join(', ')}.</p>
+<p>${esc(r.startedAt)} to ${esc(r.finishedAt)}. ${r.scenario.rooms} rooms x ${r.scenario.clientsPerRoom} members, ${r.scenario.ratePerRoom} msg/s per room${r.settings.ramp ? ' (ramp start)' : ''}, ${r.scenario.durationSec} s measured after ${r.scenario.warmupSec} s warmup. Transport ${esc(r.settings.transport)}, parser ${esc(r.settings.parser)}, delivery ${esc(r.settings.delivery)}, ${r.settings.workers} worker(s). Targets: ${r.settings.urls.map(esc).join(', ')}.</p>
 <p>Every member of a room, the sender included, is a receiver of each message.</p>
 ${r.generatorSaturated ? '<p class="bad">A load worker was saturated: latencies include the generator\'s own delay.</p>' : ''}
 <h2>Summary</h2>

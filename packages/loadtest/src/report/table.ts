@@ -5,7 +5,7 @@ import type { LoadReport, StepSummary } from './types';
 export function renderTable(r: LoadReport): string {
   const out: string[] = [];
   const s = r.scenario;
-  out.push(`loadtest ${r.runId}  scenario=${s.name}  rooms=${s.rooms} x ${s.clientsPerRoom} members  transport=${r.settings.transport}  parser=${r.settings.parser}  workers=${r.settings.workers}`);
+  out.push(`loadtest ${r.runId}  scenario=${s.name}  rooms=${s.rooms} x ${s.clientsPerRoom} members  transport=${r.settings.transport}  parser=${r.settings.parser}  delivery=${r.settings.delivery}  workers=${r.settings.workers}`);
   out.push(`urls: ${r.settings.urls.join(', ')}`);
   const c = r.connections;
   out.push(`connected ${c.connected}/${c.target}${c.failed ? `  (failed ${c.failed}: ${fmtCounts(c.errors)})` : ''}`);

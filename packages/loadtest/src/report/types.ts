@@ -65,6 +65,7 @@ export interface LoadReport {
     urls: string[];
     transport: 'websocket' | 'polling';
     parser: 'json' | 'msgpack';
+    delivery: 'each' | 'batch';
     workers: number;
     ramp: boolean;
     p99MaxMs: number;

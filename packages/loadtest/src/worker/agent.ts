@@ -145,7 +145,7 @@ export class LoadAgent {
         roomIds[c.spec.room] = s.roomId;
         c.roomId = s.roomId;
         t = nowMs();
-        const socket = await connectSocket(c.spec.url, s.token, { transport: config.transport, parser: config.parser, timeoutMs: config.connectTimeoutMs });
+        const socket = await connectSocket(c.spec.url, s.token, { transport: config.transport, parser: config.parser, delivery: config.delivery, timeoutMs: config.connectTimeoutMs });
         connect.recordValue(toMicros(nowMs() - t));
         c.socket = socket;
         this.wire(c, socket);
@@ -194,6 +194,9 @@ export class LoadAgent {
 
   private wire(c: LiveClient, socket: ChatClientSocket): void {
     socket.on('message', (m) => this.onMessage(c, m));
+    socket.on('messages', (b) => {
+      for (const m of b.messages) this.onMessage(c, m);
+    });
     socket.on('disconnect', (reason) => {
       if (c.joined) this.endMembership(c);
       if (!this.closed && reason !== 'io client disconnect') {

@@ -37,6 +37,7 @@ export async function createSession(url: string, nickName: string, chatroomName:
 export interface ConnectOptions {
   transport: 'websocket' | 'polling';
   parser: 'json' | 'msgpack';
+  delivery: 'each' | 'batch';
   timeoutMs: number;
 }
 
@@ -46,7 +47,7 @@ export function connectSocket(url: string, token: string, o: ConnectOptions): Pr
     path: SOCKET_PATH,
     transports: [o.transport],
     upgrade: false,
-    auth: { token },
+    auth: o.delivery === 'batch' ? { token, delivery: 'batch' } : { token },
     reconnection: false,
     forceNew: true,
     timeout: o.timeoutMs,
