@@ -3,42 +3,49 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandalone } from '@chat/standalone';
 import { runLoad } from '../src';
-import type { LoadReport } from '../src';
+import type { LoadOptions, LoadReport } from '../src';
 
 /**
- * A small bounded load against an embedded server (SQLite, in-memory presence):
- * 2 rooms x 3 members x 20 msg/s x 2 s, one forked worker. Every member of a
+ * An embedded server (SQLite, in-memory presence) with `env`, and one bounded
+ * load against it: 2 rooms x 3 members, one forked worker. Every member of a
  * room, the sender included, receives each message, so delivered = sent x 3.
  */
-describe('runLoad against an embedded server', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'loadtest-e2e-'));
-  let server: Awaited<ReturnType<typeof startStandalone>> | undefined;
-  let report: LoadReport;
+function embeddedLoad(name: string, env: Record<string, string>, load: Partial<LoadOptions>) {
+  const dir = mkdtempSync(join(tmpdir(), `loadtest-${name}-`));
+  const run: { server?: Awaited<ReturnType<typeof startStandalone>>; report?: LoadReport; dir: string } = { dir };
 
   beforeAll(async () => {
-    server = await startStandalone({ PORT: '0', DATA_DIR: dir, MESSAGE_RATE_LIMIT: '100000/1', LOG_LEVEL: 'error' });
-    report = await runLoad({
-      urls: [server.url],
+    run.server = await startStandalone({ PORT: '0', DATA_DIR: dir, MESSAGE_RATE_LIMIT: '100000/1', LOG_LEVEL: 'error', ...env });
+    run.report = await runLoad({
+      urls: [run.server.url],
       rooms: 2,
       clientsPerRoom: 3,
-      ratePerRoom: 20,
-      durationSec: 2,
       warmupSec: 0,
       workers: 1,
       outDir: join(dir, 'out'),
-      serverPid: process.pid,
       // Generous bounds: on a busy shared box the first session request alone can take seconds.
-      // They only bound waiting; the assertions below stay exact.
+      // They only bound waiting; the assertions stay exact.
       connectTimeoutMs: 30_000,
       ackTimeoutMs: 30_000,
       drainTimeoutMs: 10_000,
       quietMs: 1000,
+      ...load,
     });
   }, 240_000);
 
   afterAll(async () => {
-    await server?.close();
+    await run.server?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+  return run;
+}
+
+/** 20 msg/s per room for 2 s, one message per frame. */
+describe('runLoad against an embedded server', () => {
+  const run = embeddedLoad('e2e', {}, { ratePerRoom: 20, durationSec: 2, serverPid: process.pid });
+  let report: LoadReport;
+  beforeAll(() => {
+    report = run.report!;
   });
 
   it('delivers every message to every member, once and in order', () => {
@@ -79,31 +86,12 @@ describe('runLoad against an embedded server', () => {
  * 100 msg/s per room against a 50 ms window, so frames do carry several.
  */
 describe('runLoad with batched delivery', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'loadtest-e2e-batch-'));
-  let server: Awaited<ReturnType<typeof startStandalone>> | undefined;
+  const run = embeddedLoad('e2e-batch', { DELIVERY_BATCH_MS: '50' }, { ratePerRoom: 100, durationSec: 1, delivery: 'batch' });
   let report: LoadReport;
-
-  beforeAll(async () => {
-    server = await startStandalone({ PORT: '0', DATA_DIR: dir, MESSAGE_RATE_LIMIT: '100000/1', LOG_LEVEL: 'error', DELIVERY_BATCH_MS: '50' });
-    report = await runLoad({
-      urls: [server.url],
-      rooms: 2,
-      clientsPerRoom: 3,
-      ratePerRoom: 100,
-      durationSec: 1,
-      warmupSec: 0,
-      workers: 1,
-      delivery: 'batch',
-      connectTimeoutMs: 30_000,
-      ackTimeoutMs: 30_000,
-      drainTimeoutMs: 10_000,
-      quietMs: 1000,
-    });
-  }, 240_000);
-
-  afterAll(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+  let server: { url: string };
+  beforeAll(() => {
+    report = run.report!;
+    server = run.server!;
   });
 
   it('counts every batched message once: no loss, no duplicates, in order, in fewer frames', async () => {
