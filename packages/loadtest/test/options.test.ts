@@ -24,7 +24,7 @@ describe('scenarios', () => {
 
 describe('CLI flags', () => {
   it('maps flags onto options', () => {
-    const c = parseCliArgs(['--url', 'http://a:1,http://b:2', '--scenario', 'huge-room', '--clients', '100', '--rate', '3', '--ramp', '--ramp-factor', '1.5', '--p99-max-ms', '80', '--transport', 'polling', '--parser', 'msgpack', '--workers', '3', '--out', '/tmp/x', '--server-pid', '123']);
+    const c = parseCliArgs(['--url', 'http://a:1,http://b:2', '--scenario', 'huge-room', '--clients', '100', '--rate', '3', '--ramp', '--ramp-factor', '1.5', '--p99-max-ms', '80', '--transport', 'polling', '--parser', 'msgpack', '--delivery', 'batch', '--workers', '3', '--out', '/tmp/x', '--server-pid', '123']);
     expect(c.load).toMatchObject({
       urls: ['http://a:1', 'http://b:2'],
       scenario: 'huge-room',
@@ -34,13 +34,18 @@ describe('CLI flags', () => {
       p99MaxMs: 80,
       transport: 'polling',
       parser: 'msgpack',
+      delivery: 'batch',
       workers: 3,
       outDir: '/tmp/x',
       serverPid: 123,
     });
     const r = resolveOptions(c.load);
     expect(r.scenario).toMatchObject({ name: 'huge-room', clientsPerRoom: 100, ratePerRoom: 3 });
-    expect(r.ramp).toEqual({ factor: 1.5, maxSteps: 8, stepSec: r.scenario.durationSec });
+    expect(r.ramp).toEqual({ factor: 1.5, maxSteps: 8, stepSec: r.scenario.durationSec, retries: 1 });
+    expect(r.delivery).toBe('batch');
+    expect(resolveOptions(parseCliArgs(['--url', 'http://a:1', '--ramp', '--ramp-retries', '0']).load).ramp?.retries).toBe(0);
+    expect(resolveOptions(parseCliArgs(['--url', 'http://a:1']).load).delivery).toBe('each');
+    expect(() => parseCliArgs(['--url', 'http://a:1', '--delivery', 'some'])).toThrow(/delivery/);
   });
 
   it('reads and validates a scenario file', () => {
