@@ -2,6 +2,9 @@
  * Starts the real API and socket mains behind HAProxy (needs MariaDB and
  * Redis on 127.0.0.1 like the rest of the suite, and `haproxy` on PATH).
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startCluster, type Cluster, type NodeHandle } from '../src';
 import { httpGet, pollUntil } from '../src/wait';
 
@@ -10,6 +13,7 @@ jest.setTimeout(600_000);
 
 describe('devcluster launcher', () => {
   let cluster: Cluster;
+  const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devcluster-prof-'));
 
   beforeAll(async () => {
     cluster = await startCluster({
@@ -17,6 +21,8 @@ describe('devcluster launcher', () => {
       apiNodes: 1,
       port: 0,
       readyTimeoutMs: 240_000,
+      // What `pnpm cluster --cpu-prof DIR` passes: checked below, after a graceful stop.
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
       // Own key namespace so this cluster cannot see other suites' rooms and nodes.
       env: { REDIS_KEY_PREFIX: `devcluster-${process.pid}-${Date.now() % 1e6}` },
       // Lets a smoke run point at another checkout; normally the repository root.
@@ -26,6 +32,7 @@ describe('devcluster launcher', () => {
 
   afterAll(async () => {
     await cluster?.stop();
+    fs.rmSync(profDir, { recursive: true, force: true });
   });
 
   it('starts every node and the load balancer', async () => {
@@ -80,6 +87,9 @@ describe('devcluster launcher', () => {
     await Promise.all([cluster.stop(), cluster.stop()]);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(isAlive(cluster.haproxyPid)).toBe(false);
+    // Every node stopped gracefully wrote its CPU profile (named with its pid).
+    const profiles = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+    for (const pid of pids) expect(profiles.some((f) => f.includes(`.${pid}.`))).toBe(true);
   });
 });
 
