@@ -239,6 +239,8 @@ export function wireContract(name: string, start: () => Promise<WireTarget>): vo
           expect(await connectError(t.url, { auth })).toBe('unauthorized');
         }
         expect(await connectError(t.url, { token: a.token, roomId: 'room_nope' })).toBe('not_found');
+        // A good token next to a malformed option is a bad request, not a refused identity.
+        expect(await connectError(t.url, { auth: { token: a.token, roomId: 42 } })).toBe('bad_request');
       });
 
       test('joining announces the join once and sends members to everyone, joiner included', async () => {
