@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import {
   ChatError,
   LIMITS,
+  isChatError,
   historyRequestSchema,
   parseOrThrow,
   sendMessageSchema,
@@ -34,6 +35,12 @@ export interface ChatDeps {
   announceMaxMembers?: number;
   /** Seconds a send spent in one stage of its path to the ack (admit: rate limit and dedupe; seq; commit). */
   onSendStage?: (stage: SendStage, seconds: number) => void;
+  /**
+   * A seq was reserved for a send that was then refused (rate limit, an already
+   * stored clientMsgId): it will never be stored, and the room's nodes should
+   * move past it at once (RoomBus.publishSkipped).
+   */
+  onSeqSkipped?: (roomId: string, seq: number) => void;
   /** A room's member list changed (a user's first connection came or last one went), announced or not. */
   onMembersChanged?: (roomId: string) => void;
   now?: () => number;
@@ -75,12 +82,51 @@ export function createChatService(deps: ChatDeps) {
     return room;
   }
 
-  /** Reserves a seq, stores durably (group commit) and lets the writer fan it out. */
-  async function storeNew(fields: Omit<StoredMessage, 'id' | 'seq' | 'sentAt'>): Promise<ChatMessage> {
-    const seq = await timed('seq', () => guardRedis(() => deps.seq.reserve(fields.roomId, 1)));
+  /** The room's next seq. Handled at once: a refused send may never await it. */
+  function reserveSeq(roomId: string): Promise<number> {
+    const reserved = timed('seq', () => guardRedis(() => deps.seq.reserve(roomId, 1)));
+    reserved.catch(() => undefined);
+    return reserved;
+  }
+
+  /** A reserved seq that will never be stored: the room's nodes skip it instead of waiting for it. */
+  function skipSeq(roomId: string, reserved: Promise<number>): void {
+    reserved.then((seq) => deps.onSeqSkipped?.(roomId, seq), () => undefined);
+  }
+
+  /** Stores durably with its seq (group commit) and lets the writer fan it out. */
+  async function storeNew(fields: Omit<StoredMessage, 'id' | 'seq' | 'sentAt'>, reserved = reserveSeq(fields.roomId)): Promise<ChatMessage> {
+    const seq = await reserved;
     const message: StoredMessage = { ...fields, id: randomUUID(), seq, sentAt: now() };
     await timed('commit', () => guardStore(() => deps.writer.write(message)));
     return toChatMessage(message);
+  }
+
+  /** Users the rate limiter refused, until its verdict expires: their sends are refused here, without Redis or a seq. */
+  const refusedUntil = new Map<string, number>();
+
+  function refuseIfLimited(userId: string): void {
+    const until = refusedUntil.get(userId);
+    if (until === undefined) return;
+    const leftMs = until - now();
+    if (leftMs <= 0) {
+      refusedUntil.delete(userId);
+      return;
+    }
+    const retryAfterSec = Math.max(1, Math.ceil(leftMs / 1000));
+    throw new ChatError('rate_limited', `Too many requests; retry in ${retryAfterSec} s.`, retryAfterSec);
+  }
+
+  async function consumeMessagePoint(userId: string): Promise<void> {
+    try {
+      await deps.messageLimiter.consume(userId);
+    } catch (err) {
+      if (isChatError(err, 'rate_limited') && err.retryAfterSec) {
+        if (refusedUntil.size >= 10_000) pruneExpired(refusedUntil, now());
+        refusedUntil.set(userId, now() + err.retryAfterSec * 1000);
+      }
+      throw err;
+    }
   }
 
   /** Whether a join or leave in a room that now has `online` users (the mover included) is announced. */
@@ -102,19 +148,41 @@ export function createChatService(deps: ChatDeps) {
     });
   }
 
-  async function sendOnce(who: SessionClaims, roomId: string, content: string, clientMsgId: string): Promise<ChatMessage> {
-    // The rate check and the dedupe look-up are independent: wait for one round trip, not two.
-    const [, existing] = await timed('admit', () =>
-      Promise.all([deps.messageLimiter.consume(who.userId), guardStore(() => findSent.load({ roomId, userId: who.userId, clientMsgId }))]),
-    );
-    if (existing) return toChatMessage(existing);
+  /**
+   * A user's send. The seq is reserved alongside the admission checks (the rate
+   * limit and, with a clientMsgId, the dedupe look-up), all independent round
+   * trips, so the ack waits for one less; a send refused after its seq was
+   * taken has that seq skipped, so receivers do not wait for it.
+   */
+  async function sendNew(who: SessionClaims, roomId: string, content: string, clientMsgId?: string): Promise<ChatMessage> {
+    refuseIfLimited(who.userId);
+    const reserved = reserveSeq(roomId);
+    let existing: StoredMessage | undefined;
     try {
-      return await storeNew({ roomId, userId: who.userId, nickName: who.nickName, content, kind: 'user', clientMsgId });
+      [, existing] = await timed('admit', () =>
+        Promise.all([
+          consumeMessagePoint(who.userId),
+          clientMsgId === undefined ? undefined : guardStore(() => findSent.load({ roomId, userId: who.userId, clientMsgId })),
+        ]),
+      );
     } catch (err) {
-      // Lost a race with the same send on another node: answer with the stored one.
-      const stored = await deps.store.findByClientMsgId(roomId, who.userId, clientMsgId).catch(() => undefined);
-      if (stored) return toChatMessage(stored);
+      skipSeq(roomId, reserved);
       throw err;
+    }
+    if (existing) {
+      skipSeq(roomId, reserved);
+      return toChatMessage(existing);
+    }
+    try {
+      return await storeNew({ roomId, userId: who.userId, nickName: who.nickName, content, kind: 'user', ...(clientMsgId === undefined ? {} : { clientMsgId }) }, reserved);
+    } catch (err) {
+      if (clientMsgId === undefined) throw err;
+      // Lost a race with the same send on another node: answer with the stored one, whose seq is not ours.
+      const stored = await deps.store.findByClientMsgId(roomId, who.userId, clientMsgId).catch(() => undefined);
+      if (!stored) throw err;
+      const ours = await reserved.catch(() => undefined);
+      if (ours !== undefined && ours !== stored.seq) skipSeq(roomId, reserved);
+      return toChatMessage(stored);
     }
   }
 
@@ -189,14 +257,11 @@ export function createChatService(deps: ChatDeps) {
 
     /** Stores a user message and fans it out; resolves after it is durable. Same clientMsgId, same message. */
     async postMessage(who: SessionClaims, req: { roomId: string; content: string; clientMsgId?: string }): Promise<ChatMessage> {
-      if (!req.clientMsgId) {
-        await timed('admit', () => deps.messageLimiter.consume(who.userId));
-        return storeNew({ roomId: req.roomId, userId: who.userId, nickName: who.nickName, content: req.content, kind: 'user' });
-      }
+      if (!req.clientMsgId) return sendNew(who, req.roomId, req.content);
       const key = `${req.roomId}\u0000${who.userId}\u0000${req.clientMsgId}`;
       const running = inFlight.get(key);
       if (running) return running;
-      const sending = sendOnce(who, req.roomId, req.content, req.clientMsgId).finally(() => inFlight.delete(key));
+      const sending = sendNew(who, req.roomId, req.content, req.clientMsgId).finally(() => inFlight.delete(key));
       inFlight.set(key, sending);
       return sending;
     },
@@ -234,6 +299,10 @@ export function createChatService(deps: ChatDeps) {
       );
     },
   };
+}
+
+function pruneExpired(until: Map<string, number>, now: number): void {
+  for (const [key, t] of until) if (t <= now) until.delete(key);
 }
 
 const clientMsgKey = (k: ClientMsgKey) => `${k.roomId}\u0000${k.userId}\u0000${k.clientMsgId}`;

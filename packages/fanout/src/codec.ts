@@ -3,6 +3,23 @@ import type { ChatMessage } from '@chat/protocol';
 /** The payload of a members-changed signal: an object, where a batch is an array. */
 export const MEMBERS_CHANGED_PAYLOAD = '{"membersChanged":true}';
 
+const SKIPPED_PREFIX = '{"skipped":';
+
+/** Seqs that will never be stored: an object, where a batch is an array. */
+export function encodeSkipped(seqs: readonly number[]): string {
+  return `${SKIPPED_PREFIX}${JSON.stringify(seqs)}}`;
+}
+
+/** The seqs of a skipped-seqs payload; undefined for any other payload; throws on a malformed one. */
+export function decodeSkipped(payload: string): number[] | undefined {
+  if (!payload.startsWith(SKIPPED_PREFIX)) return undefined;
+  const seqs = (JSON.parse(payload) as { skipped?: unknown }).skipped;
+  if (!Array.isArray(seqs) || seqs.length === 0 || !seqs.every((s) => Number.isSafeInteger(s) && (s as number) > 0)) {
+    throw new Error('malformed skipped-seqs payload');
+  }
+  return seqs as number[];
+}
+
 /** One publish = one JSON array, so a batch arrives whole and in order. */
 export function encodeBatch(messages: readonly ChatMessage[]): string {
   return JSON.stringify(messages);

@@ -16,17 +16,22 @@ export interface InOrderDeliveryOptions {
 export interface InOrderDelivery {
   /** Feeds messages from the bus; they come out of `deliver` in seq order, each once. */
   push(roomId: string, messages: readonly ChatMessage[]): void;
+  /** Seqs that will never be stored: delivery moves past them without waiting for the gap timeout. */
+  skip(roomId: string, seqs: readonly number[]): void;
   /** Drops a room's state and timer (its last local member left). */
   forget(roomId: string): void;
   /** Clears every timer and all state; later pushes are ignored. Idempotent. */
   close(): void;
 }
 
+/** A held seq that will never be stored: passed over, never delivered. */
+const SKIPPED = Symbol('skipped');
+
 interface RoomState {
   /** The next seq to deliver. */
   next: number;
-  /** Messages above `next`, waiting for the gap below them to fill. */
-  held: Map<number, ChatMessage>;
+  /** Messages (or skipped seqs) above `next`, waiting for the gap below them to fill. */
+  held: Map<number, ChatMessage | typeof SKIPPED>;
   timer: NodeJS.Timeout | undefined;
   fetching: boolean;
   failedFetches: number;
@@ -65,18 +70,19 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     state.timer = undefined;
   }
 
-  /** Takes the contiguous run starting at `next` out of `held`. */
-  function takeRun(state: RoomState, out: ChatMessage[]): void {
+  /** Takes the contiguous run starting at `next` out of `held`, passing over skipped seqs. */
+  function takeRun(state: RoomState, out: ChatMessage[]): boolean {
+    const from = state.next;
     for (let m = state.held.get(state.next); m; m = state.held.get(state.next)) {
-      out.push(m);
+      if (m !== SKIPPED) out.push(m);
       state.held.delete(state.next);
       state.next += 1;
     }
+    return state.next > from;
   }
 
   /** Delivers what is contiguous and (re)arms the gap timer if something is still held. */
-  function settle(roomId: string, state: RoomState, out: ChatMessage[]): void {
-    const progressed = out.length > 0;
+  function settle(roomId: string, state: RoomState, out: ChatMessage[], progressed = out.length > 0): void {
     deliver(roomId, out);
     if (rooms.get(roomId) !== state) return; // forgotten or closed inside deliver
     if (state.held.size === 0) {
@@ -128,7 +134,7 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     for (; state.next <= upto; state.next++) {
       const m = state.held.get(state.next);
       if (m) {
-        out.push(m);
+        if (m !== SKIPPED) out.push(m);
         state.held.delete(state.next);
       }
     }
@@ -149,8 +155,17 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
         if (m.seq >= state.next && !state.held.has(m.seq)) state.held.set(m.seq, m);
       }
       const out: ChatMessage[] = [];
-      takeRun(state, out);
-      settle(roomId, state, out);
+      settle(roomId, state, out, takeRun(state, out));
+    },
+    skip(roomId, seqs) {
+      const state = rooms.get(roomId);
+      // Before a room's first message there is no expectation to move past.
+      if (closed || !state) return;
+      for (const seq of seqs) {
+        if (seq >= state.next && !state.held.has(seq)) state.held.set(seq, SKIPPED);
+      }
+      const out: ChatMessage[] = [];
+      settle(roomId, state, out, takeRun(state, out));
     },
     forget(roomId) {
       const state = rooms.get(roomId);

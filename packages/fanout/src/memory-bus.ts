@@ -3,8 +3,9 @@ import type { ChatMessage } from '@chat/protocol';
 import { createStatsCounter } from './stats';
 import type { MeteredRoomBus } from './types';
 
-/** A batch of messages, or the members-changed signal. */
-type Receiver = (roomId: string, payload: ChatMessage[] | 'membersChanged') => void;
+/** A batch of messages, the members-changed signal, or seqs that will never be stored. */
+type Payload = ChatMessage[] | 'membersChanged' | { skipped: number[] };
+type Receiver = (roomId: string, payload: Payload) => void;
 
 /**
  * What several in-process buses share to act as several nodes (tests, the
@@ -33,6 +34,7 @@ export function createMemoryBus(
   const stats = createStatsCounter();
   let handler: ((roomId: string, messages: ChatMessage[]) => void) | undefined;
   let membersHandler: ((roomId: string) => void) | undefined;
+  let skippedHandler: ((roomId: string, seqs: number[]) => void) | undefined;
   let closed = false;
 
   const receive: Receiver = (roomId, payload) => {
@@ -41,6 +43,10 @@ export function createMemoryBus(
     try {
       if (payload === 'membersChanged') {
         membersHandler?.(roomId);
+        return;
+      }
+      if (!Array.isArray(payload)) {
+        skippedHandler?.(roomId, payload.skipped);
         return;
       }
       stats.received(payload.length);
@@ -54,7 +60,7 @@ export function createMemoryBus(
     if (closed) throw new ChatError('unavailable', 'The room bus is closed.');
   }
 
-  function send(roomId: string, payload: (() => ChatMessage[]) | 'membersChanged'): void {
+  function send(roomId: string, payload: (() => Payload) | 'membersChanged'): void {
     for (const r of hub.rooms.get(roomId) ?? []) {
       // Each receiver gets its own array, as it would from a real bus.
       const copy = typeof payload === 'function' ? payload() : payload;
@@ -81,6 +87,11 @@ export function createMemoryBus(
       assertOpen();
       send(roomId, 'membersChanged');
     },
+    async publishSkipped(roomId, seqs) {
+      assertOpen();
+      if (seqs.length === 0) return;
+      send(roomId, () => ({ skipped: seqs.slice() }));
+    },
     async subscribe(roomId) {
       assertOpen();
       subscribed.add(roomId);
@@ -96,6 +107,9 @@ export function createMemoryBus(
     },
     onMembersChanged(h) {
       membersHandler = h;
+    },
+    onSkipped(h) {
+      skippedHandler = h;
     },
     subscribedRooms() {
       return new Set(subscribed);

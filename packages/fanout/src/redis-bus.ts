@@ -1,6 +1,6 @@
 import { ChatError } from '@chat/protocol';
 import type { ChatMessage } from '@chat/protocol';
-import { MEMBERS_CHANGED_PAYLOAD, decodeBatch, encodeBatch } from './codec';
+import { MEMBERS_CHANGED_PAYLOAD, decodeBatch, decodeSkipped, encodeBatch, encodeSkipped } from './codec';
 import { DEFAULT_PREFIX, roomChannel } from './keys';
 import { createStatsCounter } from './stats';
 import type { MeteredRoomBus } from './types';
@@ -56,6 +56,7 @@ export function createRedisBus(
   const pending = new Map<string, Promise<void>>();
   let handler: ((roomId: string, messages: ChatMessage[]) => void) | undefined;
   let membersHandler: ((roomId: string) => void) | undefined;
+  let skippedHandler: ((roomId: string, seqs: number[]) => void) | undefined;
   let closed = false;
   /**
    * Batches this bus handed to its own handler at publish time, by payload, so
@@ -100,6 +101,11 @@ export function createRedisBus(
     }
     let messages: ChatMessage[];
     try {
+      const skipped = decodeSkipped(text);
+      if (skipped) {
+        skippedHandler?.(roomId, skipped);
+        return;
+      }
       messages = decodeBatch(text, roomId);
     } catch (err) {
       stats.dropped();
@@ -149,6 +155,11 @@ export function createRedisBus(
       assertOpen();
       await pub.spublish(roomChannel(prefix, roomId), MEMBERS_CHANGED_PAYLOAD);
     },
+    async publishSkipped(roomId, seqs) {
+      assertOpen();
+      if (seqs.length === 0) return;
+      await pub.spublish(roomChannel(prefix, roomId), encodeSkipped(seqs));
+    },
     subscribe(roomId) {
       try {
         assertOpen();
@@ -190,6 +201,9 @@ export function createRedisBus(
     },
     onMembersChanged(h) {
       membersHandler = h;
+    },
+    onSkipped(h) {
+      skippedHandler = h;
     },
     subscribedRooms() {
       return new Set(rooms.keys());

@@ -21,6 +21,15 @@ export interface RoomBus {
   publishMembersChanged(roomId: string): Promise<void>;
   /** One handler per bus, for every subscribed room's members-changed signal. */
   onMembersChanged(handler: (roomId: string) => void): void;
+  /**
+   * Tells the room's nodes that these seqs were reserved but will never be
+   * stored (the send was refused after its seq was taken), so in-order
+   * delivery moves past them at once instead of waiting out its gap timeout.
+   * The publisher's own node hears it through the bus like every other.
+   */
+  publishSkipped(roomId: string, seqs: readonly number[]): Promise<void>;
+  /** One handler per bus, for every subscribed room's skipped seqs. */
+  onSkipped(handler: (roomId: string, seqs: number[]) => void): void;
   subscribedRooms(): ReadonlySet<string>;
   /** Idempotent. Does not close clients passed in. */
   close(): Promise<void>;

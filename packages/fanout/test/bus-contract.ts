@@ -132,6 +132,25 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       expect(b.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1, droppedBatches: 0 });
     });
 
+    test('skipped seqs reach every subscriber of that room once, the publisher included, in order with batches', async () => {
+      const [a, b, c] = [await fx.makeBus(), await fx.makeBus(), await fx.makeBus()];
+      const [room, other] = [uid('room'), uid('room')];
+      const skipped: Record<string, Array<[string, number[]]>> = { a: [], b: [], c: [] };
+      for (const [name, bus] of [['a', a], ['b', b], ['c', c]] as const) bus.onSkipped((roomId, seqs) => skipped[name]!.push([roomId, seqs]));
+      const gotB = collect(b);
+      await a.subscribe(room);
+      await b.subscribe(room);
+      await c.subscribe(other);
+      await a.publishSkipped(room, [4, 5]);
+      await a.publishSkipped(room, []);
+      // A batch published after the skip arrives after it: once it is in, the skip is too.
+      await a.publish(room, [msg(room, 6)]);
+      await waitFor(() => gotB.length === 1, 'the batch after the skip');
+      await waitFor(() => skipped.a!.length === 1, 'the publisher hears its own skip');
+      expect(skipped).toEqual({ a: [[room, [4, 5]]], b: [[room, [4, 5]]], c: [] });
+      expect(b.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1, droppedBatches: 0 });
+    });
+
     test('a publisher subscribed to the room gets its own batches once (no echo), in order with later ones', async () => {
       const [a, b] = [await fx.makeBus(), await fx.makeBus()];
       const room = uid('room');

@@ -59,11 +59,13 @@ describe('redis bus', () => {
       await fx.pub.spublish(channel, JSON.stringify({ not: 'an array' }));
       await fx.pub.spublish(channel, JSON.stringify([{ ...msg(room, 1), seq: 'x' }]));
       await fx.pub.spublish(channel, JSON.stringify([msg('another-room', 1)]));
+      await fx.pub.spublish(channel, JSON.stringify({ skipped: ['x'] }));
+      await fx.pub.spublish(channel, JSON.stringify({ skipped: [] }));
       await a.publish(room, [msg(room, 7)]);
       await waitFor(() => got.length === 1, 'valid batch');
       expect(got[0]).toEqual([msg(room, 7)]);
-      expect(errors).toHaveLength(4);
-      expect(b.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1, droppedBatches: 4 });
+      expect(errors).toHaveLength(6);
+      expect(b.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1, droppedBatches: 6 });
     } finally {
       await fx.teardown();
     }

@@ -40,6 +40,42 @@ describe('in-order delivery', () => {
     delivery.close();
   });
 
+  test('a skipped seq closes its gap at once: the held run goes out without a timer or a fetch', () => {
+    const { delivery, out, fetches } = setup();
+    delivery.push(R, [msg(R, 1)]);
+    delivery.push(R, [msg(R, 3), msg(R, 4)]);
+    expect(jest.getTimerCount()).toBe(1);
+    delivery.skip(R, [2]);
+    expect(seqs(out)).toEqual([[1], [3, 4]]);
+    expect(jest.getTimerCount()).toBe(0);
+    expect(fetches).toEqual([]);
+    delivery.close();
+  });
+
+  test('a skip that arrives before its gap is held like a message and passed over in order', () => {
+    const { delivery, out } = setup();
+    delivery.push(R, [msg(R, 1)]);
+    delivery.skip(R, [3, 4]);
+    expect(jest.getTimerCount()).toBe(1); // 3 and 4 wait for 2 like messages would
+    delivery.push(R, [msg(R, 2)]);
+    delivery.push(R, [msg(R, 5)]);
+    expect(seqs(out)).toEqual([[1], [2], [5]]);
+    expect(jest.getTimerCount()).toBe(0);
+    delivery.close();
+  });
+
+  test('skips before a room starts, below the expectation, or of a seq already held are ignored', () => {
+    const { delivery, out } = setup();
+    delivery.skip(R, [1]);
+    delivery.push(R, [msg(R, 5)]);
+    delivery.skip(R, [4, 5]);
+    delivery.push(R, [msg(R, 7)]);
+    delivery.skip(R, [7]);
+    delivery.push(R, [msg(R, 6)]);
+    expect(seqs(out)).toEqual([[5], [6, 7]]);
+    delivery.close();
+  });
+
   test('the first message seen sets the expectation; lower seqs are duplicates', () => {
     const { delivery, out } = setup();
     delivery.push(R, [msg(R, 10)]);

@@ -122,6 +122,8 @@ export async function openInfrastructure(
     sessionLimiter,
     announceMaxMembers: config.ANNOUNCE_MAX_MEMBERS,
     onSendStage: (stage, seconds) => metrics.sendStage.observe({ stage }, seconds),
+    onSeqSkipped: (roomId, seq) =>
+      bus.publishSkipped(roomId, [seq]).catch((err) => logger.warn({ err, roomId, seq }, 'skipped-seq signal failed')),
     onMembersChanged: (roomId) =>
       bus.publishMembersChanged(roomId).catch((err) => logger.warn({ err, roomId }, 'members-changed signal failed')),
   });

@@ -118,6 +118,8 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     metrics.busMessagesReceived.inc(messages.length);
     delivery.push(roomId, messages);
   });
+  // Seqs refused after they were reserved: move past them now rather than after the gap timeout.
+  deps.bus.onSkipped((roomId, seqs) => delivery.skip(roomId, seqs));
   // Joins and leaves anywhere in the cluster (announced or not, reaped or not) reach here as a signal.
   deps.bus.onMembersChanged((roomId) => membersThrottle.request(roomId));
 
