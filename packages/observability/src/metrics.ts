@@ -27,7 +27,7 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
     fanoutLatency: new Histogram({ name: 'chat_fanout_seconds', help: 'From a message being stored to its local emit on this node', buckets: LATENCY_BUCKETS, registers: r }),
     sendStage: new Histogram({
       name: 'chat_send_stage_seconds',
-      help: 'Time a send spends in each stage before its ack: admit (rate limit and dedupe look-up), seq (reservation), commit (group commit, waiting included)',
+      help: 'Time a send spends in each stage before its ack: admit (rate limit and dedupe look-up), seq (reservation; alongside admit for user sends), commit (group commit, waiting included)',
       labelNames: ['stage'] as const,
       buckets: LATENCY_BUCKETS,
       registers: r,
