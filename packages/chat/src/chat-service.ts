@@ -95,14 +95,21 @@ export function createChatService(deps: ChatDeps) {
   }
 
   /** Stores durably with its seq (group commit) and lets the writer fan it out. */
-  async function storeNew(fields: Omit<StoredMessage, 'id' | 'seq' | 'sentAt'>, reserved = reserveSeq(fields.roomId)): Promise<ChatMessage> {
+  async function storeNew(
+    fields: Omit<StoredMessage, 'id' | 'seq' | 'sentAt'>,
+    reserved = reserveSeq(fields.roomId),
+  ): Promise<ChatMessage> {
     const seq = await reserved;
     const message: StoredMessage = { ...fields, id: randomUUID(), seq, sentAt: now() };
     await timed('commit', () => guardStore(() => deps.writer.write(message)));
     return toChatMessage(message);
   }
 
-  /** Users the rate limiter refused, until its verdict expires: their sends are refused here, without Redis or a seq. */
+  /**
+   * Users the rate limiter refused, until the retry time it gave them (whole
+   * seconds, as the client is told): their sends are refused here, without
+   * Redis and without taking a seq.
+   */
   const refusedUntil = new Map<string, number>();
 
   function refuseIfLimited(userId: string): void {
@@ -174,7 +181,8 @@ export function createChatService(deps: ChatDeps) {
       return toChatMessage(existing);
     }
     try {
-      return await storeNew({ roomId, userId: who.userId, nickName: who.nickName, content, kind: 'user', ...(clientMsgId === undefined ? {} : { clientMsgId }) }, reserved);
+      const fields = { roomId, userId: who.userId, nickName: who.nickName, content, kind: 'user' as const };
+      return await storeNew(clientMsgId === undefined ? fields : { ...fields, clientMsgId }, reserved);
     } catch (err) {
       if (clientMsgId === undefined) throw err;
       // Lost a race with the same send on another node: answer with the stored one, whose seq is not ours.
