@@ -100,3 +100,21 @@ export function connectError(url: string, opts: ConnectOptions): Promise<string>
     (err: Error) => err.message,
   );
 }
+
+/** Clients a test opens, to close together after it (in `afterEach`). */
+export interface ClientPool {
+  open(url: string, opts?: ConnectOptions): Promise<TestClient>;
+  closeAll(): void;
+}
+
+export function createClientPool(): ClientPool {
+  const clients: TestClient[] = [];
+  return {
+    async open(url, opts) {
+      const c = await connect(url, opts);
+      clients.push(c);
+      return c;
+    },
+    closeAll: () => clients.splice(0).forEach((c) => c.close()),
+  };
+}

@@ -1,6 +1,6 @@
 import { createTokenService } from '@chat/auth';
 import type { ChatMessage } from '@chat/protocol';
-import { connect, connectError } from './client';
+import { connectError, createClientPool } from './client';
 import type { TestClient } from './client';
 import { newSession, request } from './http';
 import { randomSuffix, waitUntil } from './wait';
@@ -22,19 +22,13 @@ export interface WireTarget {
 export function wireContract(name: string, start: () => Promise<WireTarget>): void {
   describe(`wire contract: ${name}`, () => {
     let t: WireTarget;
-    const clients: TestClient[] = [];
-    const open = async (...args: Parameters<typeof connect>) => {
-      const c = await connect(...args);
-      clients.push(c);
-      return c;
-    };
+    const pool = createClientPool();
+    const open = pool.open;
 
     beforeAll(async () => {
       t = await start();
     }, 180_000);
-    afterEach(() => {
-      clients.splice(0).forEach((c) => c.close());
-    });
+    afterEach(() => pool.closeAll());
     afterAll(async () => {
       await t?.close();
     }, 60_000);

@@ -1,4 +1,4 @@
-import { connect, newSession } from '@chat/testkit';
+import { createClientPool, newSession } from '@chat/testkit';
 import type { TestClient, WireTarget } from '@chat/testkit';
 import { embeddedTarget } from './targets';
 
@@ -13,12 +13,8 @@ type ChatMessage = TestClient['messages'][number];
  */
 describe('skipped seqs do not hold up a room', () => {
   let t: WireTarget;
-  const clients: TestClient[] = [];
-  const open = async (...args: Parameters<typeof connect>) => {
-    const c = await connect(...args);
-    clients.push(c);
-    return c;
-  };
+  const pool = createClientPool();
+  const open = pool.open;
   const send = async (c: TestClient, payload: object): Promise<ChatMessage> => {
     const r = await c.request<{ message: ChatMessage }>('message', payload);
     if (!r.ok) throw new Error(JSON.stringify(r.error));
@@ -28,7 +24,7 @@ describe('skipped seqs do not hold up a room', () => {
   beforeAll(async () => {
     t = await embeddedTarget({ env: { GAP_TIMEOUT_MS: '60000', MESSAGE_RATE_LIMIT: '3/60' } });
   }, 60_000);
-  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+  afterEach(() => pool.closeAll());
   afterAll(() => t?.close());
 
   /** A sender and a receiver in a fresh room, both joined. */
