@@ -81,6 +81,12 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     return state.next > from;
   }
 
+  /** After new arrivals: delivers the run now contiguous at `next`, if any. */
+  function advance(roomId: string, state: RoomState): void {
+    const out: ChatMessage[] = [];
+    settle(roomId, state, out, takeRun(state, out));
+  }
+
   /** Delivers what is contiguous and (re)arms the gap timer if something is still held. */
   function settle(roomId: string, state: RoomState, out: ChatMessage[], progressed = out.length > 0): void {
     deliver(roomId, out);
@@ -154,8 +160,7 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
       for (const m of messages) {
         if (m.seq >= state.next && !state.held.has(m.seq)) state.held.set(m.seq, m);
       }
-      const out: ChatMessage[] = [];
-      settle(roomId, state, out, takeRun(state, out));
+      advance(roomId, state);
     },
     skip(roomId, seqs) {
       const state = rooms.get(roomId);
@@ -164,8 +169,7 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
       for (const seq of seqs) {
         if (seq >= state.next && !state.held.has(seq)) state.held.set(seq, SKIPPED);
       }
-      const out: ChatMessage[] = [];
-      settle(roomId, state, out, takeRun(state, out));
+      advance(roomId, state);
     },
     forget(roomId) {
       const state = rooms.get(roomId);

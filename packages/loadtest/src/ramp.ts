@@ -78,6 +78,11 @@ export class RampController {
     return this.history;
   }
 
+  /** Where the next step stands: its 1-based place among the distinct rates, and whether it repeats a broken one. */
+  get position(): { step: number; repeat: boolean } {
+    return { step: this.rates + 1, repeat: this.retriesSpent > 0 };
+  }
+
   record(o: StepOutcome): RampDecision {
     if (this.finished) throw new Error('ramp already finished');
     this.history.push(o);

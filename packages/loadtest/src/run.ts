@@ -130,9 +130,9 @@ class Coordinator {
     if (o.ramp) {
       const ctl = new RampController({ ...bounds, startRate: s.ratePerRoom, factor: o.ramp.factor, maxSteps: o.ramp.maxSteps, retries: o.ramp.retries });
       let rate = ctl.rateOf(0);
-      let distinct = 1;
       for (let i = 0; ; i++) {
-        this.phase = `step ${distinct}/${o.ramp.maxSteps} @ ${rate}/s/room${i > 0 && steps[i - 1]!.rate === rate ? ' (again)' : ''}`;
+        const at = ctl.position;
+        this.phase = `step ${at.step}/${o.ramp.maxSteps} @ ${rate}/s/room${at.repeat ? ' (again)' : ''}`;
         const summary = await this.measuredStep(i, rate, o.ramp.stepSec);
         steps.push(summary);
         const d = ctl.record({ step: i, rate, e2eP99Ms: summary.e2e.p99, lossRatio: summary.lossRatio, saturated: summary.generatorSaturated });
@@ -141,7 +141,6 @@ class Coordinator {
           ramp = { lastGoodRate: d.lastGood?.rate, stoppedBecause: Array.isArray(d.reason) ? d.reason.join('+') : d.reason };
           break;
         }
-        if (!d.retry) distinct++;
         rate = d.nextRate;
       }
     } else {

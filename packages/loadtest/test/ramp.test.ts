@@ -36,8 +36,11 @@ describe('RampController', () => {
 
   it('counts distinct rates, not retries, against max steps', () => {
     const c = new RampController({ ...bounds, startRate: 1, factor: 2, maxSteps: 2, retries: 1 });
+    expect(c.position).toEqual({ step: 1, repeat: false });
     expect(c.record({ step: 0, rate: 1, e2eP99Ms: 99, lossRatio: 0, saturated: false })).toMatchObject({ retry: true });
+    expect(c.position).toEqual({ step: 1, repeat: true });
     expect(c.record({ step: 1, rate: 1, e2eP99Ms: 1, lossRatio: 0, saturated: false })).toEqual({ done: false, nextRate: 2 });
+    expect(c.position).toEqual({ step: 2, repeat: false });
     expect(c.record({ step: 2, rate: 2, e2eP99Ms: 1, lossRatio: 0, saturated: false })).toMatchObject({ done: true, reason: 'max_steps', lastGood: { rate: 2 } });
   });
 
