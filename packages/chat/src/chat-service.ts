@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import DataLoader from 'dataloader';
 import {
   ChatError,
   LIMITS,
@@ -10,7 +9,7 @@ import {
   sessionRequestSchema,
 } from '@chat/protocol';
 import type { ChatMessage, HistoryPage, Member, RoomView, SessionView, SystemEvent, UserView } from '@chat/protocol';
-import type { ChatStore, ClientMsgKey, StoredMessage } from '@chat/store';
+import type { ChatStore, StoredMessage } from '@chat/store';
 import type { Departure, PresenceStore } from '@chat/presence';
 import type { SeqAllocator } from '@chat/fanout';
 import type { RateLimiter } from '@chat/ratelimit';
@@ -55,7 +54,6 @@ export function createChatService(deps: ChatDeps) {
   const now = deps.now ?? Date.now;
   /** Sends in flight by (room, user, clientMsgId), so a retry racing its original gets the same message. */
   const inFlight = new Map<string, Promise<ChatMessage>>();
-  const findSent = createSentLookup(deps.store);
   /** Runs one stage of a send and reports how long it took (failures included). */
   async function timed<T>(stage: SendStage, op: () => Promise<T>): Promise<T> {
     if (!deps.onSendStage) return op();
@@ -156,36 +154,31 @@ export function createChatService(deps: ChatDeps) {
   }
 
   /**
-   * A user's send. The seq is reserved alongside the admission checks (the rate
-   * limit and, with a clientMsgId, the dedupe look-up), all independent round
-   * trips, so the ack waits for one less; a send refused after its seq was
-   * taken has that seq skipped, so receivers do not wait for it.
+   * A user's send. The seq is reserved alongside the rate-limit check (two
+   * independent Redis commands, pipelined), so the ack waits for one round trip
+   * less; a send refused after its seq was taken has that seq skipped, so
+   * receivers do not wait for it.
+   *
+   * A resent clientMsgId is not looked up before the write: the unique index
+   * on (room, user, clientMsgId) refuses the duplicate row, the writer commits
+   * its neighbours without it, and only then is the stored message read. The
+   * common send costs no database read at all.
    */
   async function sendNew(who: SessionClaims, roomId: string, content: string, clientMsgId?: string): Promise<ChatMessage> {
     refuseIfLimited(who.userId);
     const reserved = reserveSeq(roomId);
-    let existing: StoredMessage | undefined;
     try {
-      [, existing] = await timed('admit', () =>
-        Promise.all([
-          consumeMessagePoint(who.userId),
-          clientMsgId === undefined ? undefined : guardStore(() => findSent.load({ roomId, userId: who.userId, clientMsgId })),
-        ]),
-      );
+      await timed('admit', () => consumeMessagePoint(who.userId));
     } catch (err) {
       skipSeq(roomId, reserved);
       throw err;
-    }
-    if (existing) {
-      skipSeq(roomId, reserved);
-      return toChatMessage(existing);
     }
     try {
       const fields = { roomId, userId: who.userId, nickName: who.nickName, content, kind: 'user' as const };
       return await storeNew(clientMsgId === undefined ? fields : { ...fields, clientMsgId }, reserved);
     } catch (err) {
       if (clientMsgId === undefined) throw err;
-      // Lost a race with the same send on another node: answer with the stored one, whose seq is not ours.
+      // Already stored (a resend), or stored by the same send racing on another node: answer with the stored one.
       const stored = await deps.store.findByClientMsgId(roomId, who.userId, clientMsgId).catch(() => undefined);
       if (!stored) throw err;
       const ours = await reserved.catch(() => undefined);
@@ -311,25 +304,6 @@ export function createChatService(deps: ChatDeps) {
 
 function pruneExpired(until: Map<string, number>, now: number): void {
   for (const [key, t] of until) if (t <= now) until.delete(key);
-}
-
-const clientMsgKey = (k: ClientMsgKey) => `${k.roomId}\u0000${k.userId}\u0000${k.clientMsgId}`;
-
-/**
- * Dedupe look-ups of sends with a clientMsgId, batched: every send that arrives
- * in one turn of the event loop shares one indexed query, so a busy node does
- * one read per batch, not per message. No cache: a stored message is found by
- * the next batch's query, and a send racing its own retry is caught by the
- * unique index.
- */
-function createSentLookup(store: Pick<ChatStore, 'findByClientMsgIds'>): DataLoader<ClientMsgKey, StoredMessage | undefined, string> {
-  return new DataLoader(
-    async (keys) => {
-      const found = new Map((await store.findByClientMsgIds(keys)).map((m) => [clientMsgKey({ ...m, clientMsgId: m.clientMsgId ?? '' }), m]));
-      return keys.map((k) => found.get(clientMsgKey(k)));
-    },
-    { cache: false, maxBatchSize: 500, cacheKeyFn: clientMsgKey, batchScheduleFn: (run) => setImmediate(run) },
-  );
 }
 
 async function guardRedis<T>(op: () => Promise<T>): Promise<T> {

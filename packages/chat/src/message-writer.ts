@@ -1,3 +1,5 @@
+import { isChatError } from '@chat/protocol';
+import { isUniqueViolation } from '@chat/store';
 import type { ChatStore, StoredMessage } from '@chat/store';
 
 /**
@@ -91,8 +93,12 @@ export function createMessageWriter(opts: MessageWriterOptions): MessageWriter {
         group[0]!.reject(err);
         return;
       }
-      // One bad row must not fail its neighbours: retry each alone.
-      await Promise.all(group.map((p) => commit([p])));
+      // One bad row must not fail its neighbours. A row the store refused (a
+      // resent clientMsgId, a reused seq, a value out of bounds) is found by
+      // halving: O(log n) inserts. Anything else (an outage) is tried row by
+      // row, once, never deeper.
+      const parts = isRowRefusal(err) ? [group.slice(0, group.length >> 1), group.slice(group.length >> 1)] : group.map((p) => [p]);
+      await Promise.all(parts.map((part) => commit(part)));
     }
   }
 
@@ -119,6 +125,11 @@ export function createMessageWriter(opts: MessageWriterOptions): MessageWriter {
       if (inFlight > 0) await new Promise<void>((r) => idle.push(r));
     },
   };
+}
+
+/** The store refused a row of the batch (a duplicate key, a failed bound check), not the batch's delivery. */
+function isRowRefusal(err: unknown): boolean {
+  return isUniqueViolation(err) || isChatError(err);
 }
 
 function elapsed(started: bigint): number {

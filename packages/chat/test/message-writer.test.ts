@@ -3,12 +3,15 @@ import { createMessageWriter } from '../src/message-writer';
 
 // The writer's batching logic against a recording store (the real stores are
 // covered by packages/store's contract suite on MySQL and SQLite).
-function recordingStore(opts: { failIf?: (m: StoredMessage) => boolean } = {}) {
+function recordingStore(opts: { failIf?: (m: StoredMessage) => boolean; error?: () => unknown } = {}) {
   const batches: number[][] = [];
+  let calls = 0;
   return {
     batches,
+    calls: () => calls,
     async appendMessages(batch: readonly StoredMessage[]) {
-      if (batch.some((m) => opts.failIf?.(m))) throw new Error('duplicate key');
+      calls++;
+      if (batch.some((m) => opts.failIf?.(m))) throw opts.error?.() ?? Object.assign(new Error('duplicate key'), { code: 'ER_DUP_ENTRY' });
       batches.push(batch.map((m) => m.seq));
     },
   };
@@ -44,14 +47,26 @@ test('maxBatch splits big bursts, in order', async () => {
   await writer.close();
 });
 
-test('one bad row fails only its own writer: the group is retried row by row', async () => {
-  const store = recordingStore({ failIf: (m) => m.seq === 2 });
+test('a refused row fails only its own writer: the group is halved until it is alone', async () => {
+  const store = recordingStore({ failIf: (m) => m.seq === 6 });
   const failed: boolean[] = [];
   const writer = createMessageWriter({ store, maxDelayMs: 2, onCommit: (_n, _s, f) => failed.push(f) });
-  const results = await Promise.allSettled([1, 2, 3].map((s) => writer.write(msg(s))));
-  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-  expect(store.batches.flat().sort()).toEqual([1, 3]);
+  const seqs = Array.from({ length: 16 }, (_, i) => i + 1);
+  const results = await Promise.allSettled(seqs.map((s) => writer.write(msg(s))));
+  expect(results.map((r) => r.status === 'rejected')).toEqual(seqs.map((s) => s === 6));
+  expect(store.batches.flat().sort((a, b) => a - b)).toEqual(seqs.filter((s) => s !== 6));
+  // 16 -> 8 -> 4 -> 2 -> 1: two inserts per level below the first, not one per row.
+  expect(store.calls()).toBe(1 + 2 * 4);
   expect(failed).toContain(true);
+  await writer.close();
+});
+
+test('a failure that is not a refused row (an outage) is tried row by row once, never halved deeper', async () => {
+  const store = recordingStore({ failIf: () => true, error: () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+  const writer = createMessageWriter({ store, maxDelayMs: 2 });
+  const results = await Promise.allSettled([1, 2, 3, 4].map((s) => writer.write(msg(s))));
+  expect(results.every((r) => r.status === 'rejected')).toBe(true);
+  expect(store.calls()).toBe(1 + 4);
   await writer.close();
 });
 

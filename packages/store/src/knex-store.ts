@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ChatError } from '@chat/protocol';
-import type { ChatStore, ClientMsgKey, HistoryQuery, RoomRecord, StoredMessage, StoredPage, UserRecord } from './types';
+import type { ChatStore, HistoryQuery, RoomRecord, StoredMessage, StoredPage, UserRecord } from './types';
 import {
   fromMessage,
   toMessage,
@@ -146,16 +146,6 @@ export function createKnexStore(knex: Knex): ChatStore {
     async findByClientMsgId(roomId: string, userId: string, clientMsgId: string): Promise<StoredMessage | undefined> {
       const row = await messages().where({ room_id: roomId, user_id: userId, client_msg_id: clientMsgId }).first();
       return row && toMessage(row);
-    },
-
-    async findByClientMsgIds(keys: readonly ClientMsgKey[]): Promise<StoredMessage[]> {
-      if (keys.length === 0) return [];
-      // Row-value IN on the (room_id, user_id, client_msg_id) unique index; MySQL and SQLite both take it.
-      const rows = await messages().whereIn(
-        ['room_id', 'user_id', 'client_msg_id'],
-        keys.map((k) => [k.roomId, k.userId, k.clientMsgId]),
-      );
-      return rows.map(toMessage);
     },
 
     async history(roomId: string, query: HistoryQuery): Promise<StoredPage> {

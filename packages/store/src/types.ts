@@ -45,13 +45,6 @@ export interface StoredPage {
  * The durable store of rooms, users, memberships and messages.
  * One implementation on knex serves MySQL (production) and SQLite (embedded, tests).
  */
-/** What identifies a client's send for deduplication. */
-export interface ClientMsgKey {
-  roomId: string;
-  userId: string;
-  clientMsgId: string;
-}
-
 export interface ChatStore {
   /** The room with this name, created if new and reactivated if inactive. Same name, same id, also under concurrency. */
   upsertRoom(name: string, now: number): Promise<RoomRecord>;
@@ -69,8 +62,6 @@ export interface ChatStore {
    */
   appendMessages(batch: readonly StoredMessage[]): Promise<void>;
   findByClientMsgId(roomId: string, userId: string, clientMsgId: string): Promise<StoredMessage | undefined>;
-  /** The stored messages among `keys`, in one query (callers batch their dedupe look-ups). Missing keys are absent. */
-  findByClientMsgIds(keys: readonly ClientMsgKey[]): Promise<StoredMessage[]>;
   /** The newest `limit` messages below `before`, returned oldest first. */
   history(roomId: string, query: HistoryQuery): Promise<StoredPage>;
   /** Messages with afterSeq < seq <= uptoSeq, oldest first (gap filling). */

@@ -52,6 +52,25 @@ describe('skipped seqs do not hold up a room', () => {
     expect(history.messages.map((m) => m.seq)).not.toContain(first.seq + 1);
   });
 
+  test('a resend written in one burst with new sends fails alone: the new ones are stored and delivered', async () => {
+    const { a, b, ca, cb } = await pair();
+    const payload = { roomId: a.roomId, content: 'once', clientMsgId: 'resent-2' };
+    const first = await send(ca, payload);
+    // Sent together, so the resend's refused row is likely in the same group commit as b's new rows.
+    const [resent, b1, b2] = await Promise.all([
+      send(ca, payload),
+      send(cb, { roomId: b.roomId, content: 'b new 1', clientMsgId: 'b-1' }),
+      send(cb, { roomId: b.roomId, content: 'b new 2', clientMsgId: 'b-2' }),
+    ]);
+    expect(resent).toEqual(first);
+    expect(new Set([first.seq, b1.seq, b2.seq]).size).toBe(3);
+    for (const m of [b1, b2]) await ca.waitForMessage((x) => x.id === m.id, `a receives ${m.content}`);
+    const history = await cb.request<{ messages: ChatMessage[] }>('history', { roomId: a.roomId });
+    if (!history.ok) throw new Error('history failed');
+    const contents = history.messages.filter((m) => m.kind === 'user').map((m) => m.content);
+    expect(contents.sort()).toEqual(['b new 1', 'b new 2', 'once']);
+  });
+
   test('a send refused by the rate limit is skipped; later refusals of that user take no seq', async () => {
     const { a, b, ca, cb } = await pair();
     for (let i = 0; i < 3; i++) await send(ca, { roomId: a.roomId, content: `within the limit ${i}` });
