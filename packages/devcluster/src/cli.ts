@@ -67,7 +67,6 @@ async function main(): Promise<void> {
   let started = false;
   const shutdown = (sig: string): void => {
     if (shuttingDown) return;
-  started = true;
     shuttingDown = true;
     console.log(`\n${sig}: stopping the cluster...`);
     void (cluster?.stop() ?? Promise.resolve()).then(

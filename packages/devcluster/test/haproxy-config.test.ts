@@ -29,6 +29,12 @@ describe('haproxy config generator', () => {
     expect(cfg).toContain('server socket-1 127.0.0.1:9002 check cookie socket-1');
   });
 
+  it('runs one thread beside the nodes on the launcher, and one per core on a load balancer host of its own', () => {
+    const local = renderHaproxyConfig({ mode: 'static', bindHost: '127.0.0.1', bindPort: 8080, api: [], socket: [] });
+    expect(local).toMatch(/^global\n(?:  .*\n)*  nbthread 1\n/m);
+    expect(renderHaproxyConfig(COMPOSE_LB_OPTIONS)).not.toContain('nbthread');
+  });
+
   it('renders configs haproxy accepts', async () => {
     // `pnpm test` installs it first (scripts/ensure-test-tools.sh); a missing binary is a failure, not a skip.
     if (!(await haproxyInstalled())) throw new Error('haproxy is not installed (apt-get install -y haproxy)');
