@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import type { ChatMessage } from '@chat/protocol';
-import { connect, newSession, request, waitUntil } from '@chat/testkit';
+import { connect, deleteKeysWithPrefix, newSession, request, waitUntil } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
 import { clusterTarget, scrapeCounter } from './cluster-target';
 import type { ClusterTarget } from './cluster-target';
@@ -120,6 +120,30 @@ test('after the Redis subscriber connection drops, subscriptions are restored', 
     await ca.request('message', { roomId: a.roomId, content: `after-reconnect-${n++}` });
     return cb.messages.some((m) => m.content.startsWith('after-reconnect-'));
   }, { timeoutMs: 10_000, what: 'delivery after reconnect' });
+});
+
+test('Redis loses its data (a restart without persistence): connected users are online again and the room goes on', async () => {
+  const [n1, n2] = socketNodes();
+  const a = await newSession(t.url);
+  const b = await newSession(t.url, { chatroomName: a.chatroomName });
+  const ca = await openOn(n1!.url, a.token, a.roomId);
+  const cb = await openOn(n2!.url, b.token, b.roomId);
+  await cb.waitForMembers((u) => u.members.length === 2);
+  const before = await ca.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: 'before the loss' });
+  if (!before.ok) throw new Error(JSON.stringify(before.error));
+  const listsBefore = cb.members.length;
+  await deleteKeysWithPrefix(t.redis, t.prefix);
+  // Each node finds itself unregistered at its next heartbeat, adds its connections back and signals the room.
+  await waitUntil(async () => (await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}`)).body.online === 2, {
+    timeoutMs: 10_000,
+    what: 'both users online again',
+  });
+  await waitUntil(() => cb.members.slice(listsBefore).find((u) => u.members.length === 2), { timeoutMs: 10_000, what: 'a fresh members list' });
+  // The seq counter is seeded again from the store, so the room carries on right after the last stored message.
+  const after = await ca.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: 'after the loss' });
+  if (!after.ok) throw new Error(JSON.stringify(after.error));
+  expect(after.message.seq).toBe(before.message.seq + 1);
+  await cb.waitForMessage((m) => m.id === after.message.id, 'delivery after the loss');
 });
 
 test('kill -9 of a socket node under traffic: clients reconnect, no ghosts within 15 s, every acked message stored', async () => {

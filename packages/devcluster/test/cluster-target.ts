@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import knex from 'knex';
 import { knexConfig, migrateLatest } from '@chat/store';
-import { REDIS_URL, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
+import { REDIS_URL, deleteKeysWithPrefix, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
 import { startCluster } from '../src';
 import type { Cluster } from '../src';
 
@@ -61,19 +61,10 @@ export async function clusterTarget(opts: { socket: number; api: number; env?: R
     async close() {
       await cluster.stop();
       await db.drop();
-      await deleteKeys(redis, `${prefix}*`);
+      await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     },
   };
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 /** One counter of a node's /metrics (summed over label sets). */

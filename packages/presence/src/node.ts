@@ -1,10 +1,16 @@
 import type { PresenceBackend } from './backend';
 import type { ConnRef } from './codec';
 import { resolveOptions } from './options';
-import type { Departure, PresenceOptions, PresenceStore } from './types';
+import type { Departure, PresenceMember, PresenceOptions, PresenceStore } from './types';
 
-/** How many connections of a node are removed concurrently while reaping. */
+/** How many connections of a node are removed (or restored) concurrently. */
 const REMOVE_BATCH = 64;
+
+interface OwnConnection {
+  roomId: string;
+  connId: string;
+  member: PresenceMember;
+}
 
 /**
  * The one implementation of PresenceStore's logic (timers, reaping, departure
@@ -21,6 +27,12 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
   // At most one heartbeat and one reaping pass in flight; close() awaits both.
   let beatInFlight: Promise<void> | undefined;
   let reapInFlight: Promise<void> | undefined;
+  /**
+   * This node's live connections, by room and connection id: what it adds back
+   * when the backend has forgotten it (see `restoreOwnConnections`).
+   */
+  const own = new Map<string, OwnConnection>();
+  const ownKey = (roomId: string, connId: string): string => `${roomId}\u0000${connId}`;
 
   const report = (err: unknown): void => {
     try {
@@ -58,14 +70,37 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     return departures;
   }
 
+  /**
+   * Adds this node's live connections back after the backend forgot them, so
+   * users still connected here are online again. A connection that leaves
+   * meanwhile is dropped from `own` before its leave is sent, and each join
+   * here is sent right after checking `own`, on the same ordered connection,
+   * so a leave is never overtaken by a restoring join.
+   */
+  async function restoreOwnConnections(): Promise<void> {
+    const rooms = new Set<string>();
+    const entries = [...own.entries()];
+    for (let i = 0; i < entries.length; i += REMOVE_BATCH) {
+      const sends = entries.slice(i, i + REMOVE_BATCH).flatMap(([key, c]) => {
+        if (own.get(key) !== c) return [];
+        rooms.add(c.roomId);
+        return [backend.join(nodeId, c.roomId, c.member, c.connId)];
+      });
+      await Promise.all(sends);
+    }
+    if (rooms.size > 0) opts.onRestored([...rooms]);
+  }
+
   async function beat(): Promise<void> {
     try {
       const wasRegistered = await backend.heartbeat(nodeId);
-      if (beaten && !wasRegistered) {
-        // We stalled past nodeTtlMs and survivors removed our connections.
-        report(new Error(`presence: node ${nodeId} was presumed dead and reaped; its connections were removed`));
-      }
+      const forgotten = beaten && !wasRegistered;
       beaten = true;
+      if (forgotten) {
+        // Redis lost its data, or we stalled past nodeTtlMs and survivors reaped us.
+        report(new Error(`presence: node ${nodeId} was no longer registered; adding its ${own.size} connection(s) back`));
+        await restoreOwnConnections();
+      }
     } catch (err) {
       report(err);
     }
@@ -105,9 +140,13 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     nodeId,
     async join(roomId, member, connId) {
       const info = { userId: member.userId, nickName: member.nickName, headNum: member.headNum };
-      return { firstForUser: await backend.join(nodeId, roomId, info, connId) };
+      const firstForUser = await backend.join(nodeId, roomId, info, connId);
+      own.set(ownKey(roomId, connId), { roomId, connId, member: info });
+      return { firstForUser };
     },
     async leave(roomId, userId, connId) {
+      const key = ownKey(roomId, connId);
+      if (own.get(key)?.member.userId === userId) own.delete(key);
       const res = await backend.leave(nodeId, roomId, userId, connId);
       return res.member ? { lastForUser: res.last, member: res.member } : { lastForUser: res.last };
     },
@@ -122,6 +161,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
       onTimer(); // beat at once so the node is registered before its first connection ages
     },
     async removeOwnConnections() {
+      own.clear();
       return removeConnections(nodeId, await backend.nodeConnections(nodeId));
     },
     reapDeadNodes,

@@ -9,6 +9,7 @@ export interface ResolvedOptions {
   heartbeatIntervalMs: number;
   nodeTtlMs: number;
   onDepartures: (departures: Departure[]) => void;
+  onRestored: (roomIds: string[]) => void;
   onError: (err: unknown) => void;
 }
 
@@ -34,6 +35,7 @@ export function resolveOptions(opts: PresenceOptions): ResolvedOptions {
     heartbeatIntervalMs,
     nodeTtlMs,
     onDepartures: opts.onDepartures ?? (() => {}),
+    onRestored: opts.onRestored ?? (() => {}),
     onError: opts.onError ?? (() => {}),
   };
 }

@@ -69,6 +69,12 @@ export interface PresenceOptions {
   nodeTtlMs?: number;
   /** Called with the departures found by the timer's reaping passes (not by join/leave). If it throws, the error goes to onError. */
   onDepartures?: (departures: Departure[]) => void;
+  /**
+   * Called after this node found at a heartbeat that it was no longer registered (Redis lost its
+   * data, or survivors reaped it during a stall longer than nodeTtlMs) and added its live connections
+   * back, with the rooms they are in: their member lists changed without a join. Errors go to onError.
+   */
+  onRestored?: (roomIds: string[]) => void;
   /** Called when a background pass fails; the store never throws out of a timer. Default: ignore. */
   onError?: (err: unknown) => void;
 }

@@ -66,6 +66,12 @@ export async function openInfrastructure(
       deps.onDepartures?.(departures);
       chat?.announceDepartures(departures).catch((err) => logger.warn({ err }, 'announcing departures failed'));
     },
+    // Connections added back after Redis forgot this node: every node refreshes those rooms' member lists.
+    onRestored: (roomIds: string[]) => {
+      for (const roomId of roomIds) {
+        bus.publishMembersChanged(roomId).catch((err) => logger.warn({ err, roomId }, 'members-changed signal failed'));
+      }
+    },
     onError: (err: unknown) => logger.warn({ err }, 'presence background pass failed'),
   };
   const loadMax = (roomId: string) => store.maxSeq(roomId);
