@@ -28,6 +28,17 @@ async function openOn(nodeUrl: string, token: string, roomId?: string): Promise<
   return c;
 }
 
+/** Users a and b in a fresh room, a on the first socket node and b on the second, each seeing both online. */
+async function pairOnFirstTwoNodes() {
+  const [n1, n2] = socketNodes();
+  const a = await newSession(t.url);
+  const b = await newSession(t.url, { chatroomName: a.chatroomName });
+  const ca = await openOn(n1!.url, a.token, a.roomId);
+  const cb = await openOn(n2!.url, b.token, b.roomId);
+  await cb.waitForMembers((u) => u.members.length === 2);
+  return { a, b, ca, cb, n1: n1!, n2: n2! };
+}
+
 function assertContiguous(messages: ChatMessage[], label: string): void {
   const seqs = messages.map((m) => m.seq);
   for (let i = 1; i < seqs.length; i++) {
@@ -82,28 +93,19 @@ test('concurrent senders on three nodes: every receiver on every node sees seq o
 });
 
 test('interest routing: a node with no members in a room receives none of its messages', async () => {
-  const [n1, n2, n3] = socketNodes();
-  const a = await newSession(t.url);
-  const b = await newSession(t.url, { chatroomName: a.chatroomName });
-  const ca = await openOn(n1!.url, a.token, a.roomId);
-  const cb = await openOn(n2!.url, b.token, b.roomId);
-  await cb.waitForMembers((u) => u.members.length === 2);
-  const idleBefore = await scrapeCounter(n3!.url, 'chat_bus_messages_received_total');
-  const busyBefore = await scrapeCounter(n2!.url, 'chat_bus_messages_received_total');
+  const n3 = socketNodes()[2]!;
+  const { a, ca, cb, n2 } = await pairOnFirstTwoNodes();
+  const idleBefore = await scrapeCounter(n3.url, 'chat_bus_messages_received_total');
+  const busyBefore = await scrapeCounter(n2.url, 'chat_bus_messages_received_total');
   for (let i = 0; i < 20; i++) expect((await ca.request('message', { roomId: a.roomId, content: `r${i}` })).ok).toBe(true);
   await cb.waitForMessage((m) => m.content === 'r19');
-  expect(await scrapeCounter(n2!.url, 'chat_bus_messages_received_total')).toBeGreaterThanOrEqual(busyBefore + 20);
-  expect(await scrapeCounter(n3!.url, 'chat_bus_messages_received_total')).toBe(idleBefore);
+  expect(await scrapeCounter(n2.url, 'chat_bus_messages_received_total')).toBeGreaterThanOrEqual(busyBefore + 20);
+  expect(await scrapeCounter(n3.url, 'chat_bus_messages_received_total')).toBe(idleBefore);
 });
 
 test('after the Redis subscriber connection drops, subscriptions are restored', async () => {
-  const [n1, n2] = socketNodes();
-  const a = await newSession(t.url);
-  const b = await newSession(t.url, { chatroomName: a.chatroomName });
-  const ca = await openOn(n1!.url, a.token, a.roomId);
-  const cb = await openOn(n2!.url, b.token, b.roomId);
-  await cb.waitForMembers((u) => u.members.length === 2);
-  const name = `${t.prefix}:${n2!.id}:bus-sub`;
+  const { a, ca, cb, n2 } = await pairOnFirstTwoNodes();
+  const name = `${t.prefix}:${n2.id}:bus-sub`;
   const idOf = async () => {
     const list = (await t.redis.client('LIST')) as string;
     return list.split('\n').find((l) => l.includes(`name=${name} `))?.match(/id=(\d+)/)?.[1];
@@ -123,12 +125,7 @@ test('after the Redis subscriber connection drops, subscriptions are restored', 
 });
 
 test('Redis loses its data (a restart without persistence): connected users are online again and the room goes on', async () => {
-  const [n1, n2] = socketNodes();
-  const a = await newSession(t.url);
-  const b = await newSession(t.url, { chatroomName: a.chatroomName });
-  const ca = await openOn(n1!.url, a.token, a.roomId);
-  const cb = await openOn(n2!.url, b.token, b.roomId);
-  await cb.waitForMembers((u) => u.members.length === 2);
+  const { a, ca, cb } = await pairOnFirstTwoNodes();
   const before = await ca.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: 'before the loss' });
   if (!before.ok) throw new Error(JSON.stringify(before.error));
   const listsBefore = cb.members.length;
