@@ -4,7 +4,7 @@ import { createRedisPresence } from '../src';
 import { presenceContract } from './presence-contract';
 import { startRedisCluster } from '@chat/devcluster';
 import type { RedisClusterHandle as TestCluster } from '@chat/devcluster';
-import { deleteKeysWithPrefix } from './redis-keys';
+import { deleteKeysWithPrefix } from '@chat/testkit';
 
 // Starting three servers and forming the cluster takes a few seconds.
 jest.setTimeout(90000);

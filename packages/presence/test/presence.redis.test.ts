@@ -2,7 +2,8 @@ import { randomUUID } from 'crypto';
 import Redis from 'ioredis';
 import { createRedisPresence } from '../src';
 import { presenceContract } from './presence-contract';
-import { countKeysWithPrefix, deleteKeysWithPrefix } from './redis-keys';
+import { deleteKeysWithPrefix } from '@chat/testkit';
+import { countKeysWithPrefix } from './redis-keys';
 import { waitFor } from './wait';
 
 const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });

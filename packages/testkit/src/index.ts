@@ -5,6 +5,6 @@ export { connect, connectError, createClientPool } from './client';
 export type { TestClient, ConnectOptions, ClientPool } from './client';
 export { tempMysqlDatabase, MYSQL_ROOT_URL, REDIS_URL } from './mysql';
 export { deleteKeysWithPrefix } from './redis';
-export type { KeyScanner } from './redis';
+export type { KeyScanner, ClusterKeyScanner } from './redis';
 export { wireContract } from './wire-contract';
 export type { WireTarget } from './wire-contract';
