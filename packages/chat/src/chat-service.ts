@@ -282,12 +282,15 @@ export function createChatService(deps: ChatDeps) {
       if (await announces(roomId, 0)) await postSystem(roomId, member, 'join');
     },
 
-    /** A connection left the room: presence, and a leave message when it was the user's last (in rooms up to `announceMaxMembers`). */
-    async exit(roomId: string, userId: string, connId: string): Promise<void> {
+    /**
+     * A connection left the room: presence, and a leave message when it was the user's last (in rooms
+     * up to `announceMaxMembers`). `announce: false` undoes a join that was never announced.
+     */
+    async exit(roomId: string, userId: string, connId: string, opts: { announce?: boolean } = {}): Promise<void> {
       const { lastForUser, member } = await guardRedis(() => deps.presence.leave(roomId, userId, connId));
       if (!lastForUser) return;
       deps.onMembersChanged?.(roomId);
-      if (member && (await announces(roomId, 1))) await postSystem(roomId, member, 'leave');
+      if (opts.announce !== false && member && (await announces(roomId, 1))) await postSystem(roomId, member, 'leave');
     },
 
     /** Leave messages for users whose connections vanished (node crash or shutdown). */

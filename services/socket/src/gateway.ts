@@ -152,7 +152,8 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       metrics.localRooms.set(localRooms.count());
       membersThrottle.request(roomId);
     } catch (err) {
-      await leave(socket, roomId, false);
+      // Undo what got done, presence included: nothing was announced, so nothing is.
+      await leave(socket, roomId, false).catch((undoErr) => logger.warn({ err: undoErr, roomId }, 'undoing a failed join failed'));
       throw err;
     }
   }
@@ -164,7 +165,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     membersFeed.socketLeft(roomId, socket.id);
     await localRooms.release(roomId);
     metrics.localRooms.set(localRooms.count());
-    if (announce) await chat.exit(roomId, socket.data.user.userId, socket.id);
+    await chat.exit(roomId, socket.data.user.userId, socket.id, { announce });
   }
 
   function requireJoined(socket: ChatSocket, roomId: string): void {

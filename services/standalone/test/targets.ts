@@ -9,7 +9,7 @@ export const TEST_SECRET = 'test-secret-'.padEnd(48, 'x');
 const POINTS = 200;
 
 /** The embedded server on port 0 with its own data folder (and optionally its own MySQL database). */
-export async function embeddedTarget(opts: { mysql?: boolean; env?: Record<string, string> } = {}): Promise<WireTarget> {
+export async function embeddedTarget(opts: { mysql?: boolean; env?: Record<string, string> } = {}): Promise<WireTarget & { mysqlUrl?: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-embedded-'));
   const db = opts.mysql ? await tempMysqlDatabase('chat_wire') : undefined;
   const node = await startStandalone({
@@ -25,6 +25,7 @@ export async function embeddedTarget(opts: { mysql?: boolean; env?: Record<strin
   });
   return {
     url: node.url,
+    ...(db ? { mysqlUrl: db.url } : {}),
     tokenSecret: TEST_SECRET,
     messagePointsPerWindow: POINTS,
     async close() {

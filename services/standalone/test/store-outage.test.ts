@@ -1,0 +1,45 @@
+import mysql from 'mysql2/promise';
+import { createClientPool, newSession, request, waitUntil } from '@chat/testkit';
+import { embeddedTarget } from './targets';
+
+/**
+ * The message store fails while presence works: here the messages table is
+ * renamed away on the embedded server's own MySQL database, so every INSERT
+ * fails and everything else (rooms, users, memberships, presence) still works.
+ */
+describe('a message store outage', () => {
+  let t: Awaited<ReturnType<typeof embeddedTarget>>;
+  let db: mysql.Connection;
+  const pool = createClientPool();
+
+  beforeAll(async () => {
+    t = await embeddedTarget({ mysql: true });
+    db = await mysql.createConnection(t.mysqlUrl!);
+  }, 60_000);
+  afterEach(async () => {
+    pool.closeAll();
+    await db.query('RENAME TABLE messages_away TO messages').catch(() => undefined);
+  });
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+  });
+
+  const online = async (roomId: string): Promise<number> => (await request(t.url, 'GET', `/api/v1/rooms/${roomId}`)).body.online;
+
+  test('a join whose announcement cannot be stored fails with unavailable and leaves no ghost online', async () => {
+    const a = await newSession(t.url);
+    await db.query('RENAME TABLE messages TO messages_away');
+    const ca = await pool.open(t.url, { token: a.token, roomId: a.roomId });
+    const failure = await waitUntil(() => ca.errors.find((e) => e.event === 'join'), { what: 'the join error' });
+    expect(failure.code).toBe('unavailable');
+    expect(await online(a.roomId)).toBe(0);
+
+    // The store is back: the same connection joins, and is online once.
+    await db.query('RENAME TABLE messages_away TO messages');
+    const joined = await ca.request('join', { roomId: a.roomId });
+    expect(joined).toMatchObject({ ok: true });
+    await ca.waitForMessage((m) => m.event === 'join' && m.userId === a.userId, 'the join announcement');
+    expect(await online(a.roomId)).toBe(1);
+  });
+});
