@@ -42,4 +42,25 @@ describe('a message store outage', () => {
     await ca.waitForMessage((m) => m.event === 'join' && m.userId === a.userId, 'the join announcement');
     expect(await online(a.roomId)).toBe(1);
   });
+
+  test('a send during the outage is refused with unavailable; its resend afterwards is stored once and reaches the room', async () => {
+    const a = await newSession(t.url);
+    const b = await newSession(t.url, { chatroomName: a.chatroomName });
+    const ca = await pool.open(t.url, { token: a.token, roomId: a.roomId });
+    const cb = await pool.open(t.url, { token: b.token, roomId: b.roomId });
+    await ca.waitForMessage((m) => m.event === 'join' && m.userId === b.userId, 'b joined');
+    const payload = { roomId: a.roomId, content: 'through the outage', clientMsgId: 'outage-1' };
+
+    await db.query('RENAME TABLE messages TO messages_away');
+    expect(await ca.request('message', payload)).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    await db.query('RENAME TABLE messages_away TO messages');
+
+    const resent = await ca.request<{ message: { id: string; seq: number } }>('message', payload);
+    if (!resent.ok) throw new Error(JSON.stringify(resent.error));
+    // The refused send's seq is a gap receivers wait out (GAP_TIMEOUT_MS, 1 s) before the store says it is missing.
+    await cb.waitForMessage((m) => m.id === resent.message.id, 'the resent message');
+    const history = await cb.request<{ messages: Array<{ content: string }> }>('history', { roomId: a.roomId });
+    if (!history.ok) throw new Error('history failed');
+    expect(history.messages.filter((m) => m.content === payload.content)).toHaveLength(1);
+  });
 });
