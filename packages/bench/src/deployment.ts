@@ -2,13 +2,27 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Redis from 'ioredis';
 import knex from 'knex';
 import { freePort, startCluster } from '@chat/devcluster';
 import type { Cluster } from '@chat/devcluster';
 import { knexConfig, migrateLatest } from '@chat/store';
-import { randomSuffix, tempMysqlDatabase, waitUntil } from '@chat/testkit';
+import { deleteKeysWithPrefix, randomSuffix, tempMysqlDatabase, waitUntil } from '@chat/testkit';
 
 const ROOT = path.resolve(__dirname, '../../..');
+/** The Redis the nodes use: the launcher's default, or REDIS_URL as the nodes would read it. */
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Removes what a deployment left in Redis (presence, seq counters, rate limits). */
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await deleteKeysWithPrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** Limits a load test must not trip over: the benchmark measures the message path, not the rate limiter. */
 export const UNLIMITED = { MESSAGE_RATE_LIMIT: '1000000/1', SESSION_RATE_LIMIT: '1000000/1' } as const;
@@ -40,12 +54,13 @@ export async function startDeployment(opts: { socket: number; api: number; env?:
   const db = await tempMysqlDatabase('chat_bench');
   const migrator = knex(knexConfig({ mysqlUrl: db.url }));
   await migrateLatest(migrator).finally(() => migrator.destroy());
+  const prefix = `bench${randomSuffix()}`;
   try {
     const cluster = await startCluster({
       socketNodes: opts.socket,
       apiNodes: opts.api,
       port: 0,
-      env: { MYSQL_URL: db.url, REDIS_KEY_PREFIX: `bench${randomSuffix()}`, LOG_LEVEL: 'warn', ...UNLIMITED, ...opts.env },
+      env: { MYSQL_URL: db.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', ...UNLIMITED, ...opts.env },
     });
     return {
       cluster,
@@ -53,6 +68,7 @@ export async function startDeployment(opts: { socket: number; api: number; env?:
       close: tracked(async () => {
         await cluster.stop();
         await db.drop();
+        await dropRedisKeys(prefix);
       }),
     };
   } catch (err) {
@@ -103,6 +119,7 @@ export async function startSingleNode(env: Record<string, string> = {}, opts: { 
   const inspectPort = opts.inspect ? await freePort() : undefined;
   const inspectArgs = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
+  const prefix = `bench${randomSuffix()}`;
   const log = fs.openSync(path.join(dataDir, 'node.log'), 'a');
   const child = spawn(process.execPath, [...inspectArgs, '--import', 'tsx', 'services/standalone/src/main.ts'], {
     cwd: ROOT,
@@ -113,8 +130,8 @@ export async function startSingleNode(env: Record<string, string> = {}, opts: { 
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       MYSQL_URL: db.url,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `bench${randomSuffix()}`,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
       TOKEN_SECRET: 'bench-secret-'.padEnd(48, 'b'),
       LOG_LEVEL: 'warn',
       ...UNLIMITED,
@@ -129,6 +146,7 @@ export async function startSingleNode(env: Record<string, string> = {}, opts: { 
     fs.closeSync(log);
     fs.rmSync(dataDir, { recursive: true, force: true });
     await db.drop();
+    await dropRedisKeys(prefix);
   });
   try {
     await waitUntil(() => fetch(`${url}/readyz`).then((r) => r.ok || undefined, () => undefined), { timeoutMs: 60_000, what: 'node ready' });

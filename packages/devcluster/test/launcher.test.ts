@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Redis from 'ioredis';
+import { REDIS_URL, deleteKeysWithPrefix } from '@chat/testkit';
 import { startCluster, type Cluster, type NodeHandle } from '../src';
 import { httpGet, pollUntil } from '../src/wait';
 
@@ -14,6 +16,8 @@ jest.setTimeout(600_000);
 describe('devcluster launcher', () => {
   let cluster: Cluster;
   const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devcluster-prof-'));
+  // Own key namespace so this cluster cannot see other suites' rooms and nodes.
+  const prefix = `devcluster-${process.pid}-${Date.now() % 1e6}`;
 
   beforeAll(async () => {
     cluster = await startCluster({
@@ -23,8 +27,7 @@ describe('devcluster launcher', () => {
       readyTimeoutMs: 240_000,
       // What `pnpm cluster --cpu-prof DIR` passes: checked below, after a graceful stop.
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
-      // Own key namespace so this cluster cannot see other suites' rooms and nodes.
-      env: { REDIS_KEY_PREFIX: `devcluster-${process.pid}-${Date.now() % 1e6}` },
+      env: { REDIS_KEY_PREFIX: prefix },
       // Lets a smoke run point at another checkout; normally the repository root.
       ...(process.env.DEVCLUSTER_TEST_CWD ? { cwd: process.env.DEVCLUSTER_TEST_CWD } : {}),
     });
@@ -33,6 +36,8 @@ describe('devcluster launcher', () => {
   afterAll(async () => {
     await cluster?.stop();
     fs.rmSync(profDir, { recursive: true, force: true });
+    const redis = new Redis(REDIS_URL);
+    await deleteKeysWithPrefix(redis, prefix).finally(() => redis.disconnect());
   });
 
   it('starts every node and the load balancer', async () => {
