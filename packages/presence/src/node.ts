@@ -33,6 +33,13 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
    */
   const own = new Map<string, OwnConnection>();
   const ownKey = (roomId: string, connId: string): string => `${roomId}\u0000${connId}`;
+  /**
+   * Joins in flight, by the same key. A backend's join may be several commands
+   * (Redis: the node and user indexes first, then the room), so a leave of the
+   * same connection sent meanwhile could run before the room entry exists and
+   * leave it behind for good; a leave waits for the join instead.
+   */
+  const joining = new Map<string, Promise<boolean>>();
 
   const report = (err: unknown): void => {
     try {
@@ -140,13 +147,24 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     nodeId,
     async join(roomId, member, connId) {
       const info = { userId: member.userId, nickName: member.nickName, headNum: member.headNum };
-      const firstForUser = await backend.join(nodeId, roomId, info, connId);
-      own.set(ownKey(roomId, connId), { roomId, connId, member: info });
-      return { firstForUser };
+      const key = ownKey(roomId, connId);
+      const entry = { roomId, connId, member: info };
+      own.set(key, entry);
+      const sent = backend.join(nodeId, roomId, info, connId);
+      joining.set(key, sent);
+      try {
+        return { firstForUser: await sent };
+      } catch (err) {
+        if (own.get(key) === entry) own.delete(key);
+        throw err;
+      } finally {
+        if (joining.get(key) === sent) joining.delete(key);
+      }
     },
     async leave(roomId, userId, connId) {
       const key = ownKey(roomId, connId);
       if (own.get(key)?.member.userId === userId) own.delete(key);
+      await joining.get(key)?.catch(() => undefined);
       const res = await backend.leave(nodeId, roomId, userId, connId);
       return res.member ? { lastForUser: res.last, member: res.member } : { lastForUser: res.last };
     },

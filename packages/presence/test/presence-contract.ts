@@ -155,6 +155,17 @@ export function presenceContract(name: string, makeNode: MakeNode, hooks: Contra
       expect(await a.leave(r, 'u1', 'c1')).toEqual({ lastForUser: false });
     });
 
+    test('a leave sent while the same connection is still joining removes it (a socket that drops at once)', async () => {
+      const a = node('a');
+      for (let i = 0; i < 10; i++) {
+        const r = room();
+        const [joined, left] = await Promise.all([a.join(r, member('u1'), 'c1'), a.leave(r, 'u1', 'c1')]);
+        expect(joined.firstForUser).toBe(true);
+        expect(left.lastForUser).toBe(true);
+        expect(await a.isOnline(r, 'u1')).toBe(false);
+      }
+    });
+
     test('concurrent joins of one user on two nodes yield exactly one firstForUser', async () => {
       const a = node('a');
       const b = node('b');

@@ -144,14 +144,25 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   async function join(socket: ChatSocket, roomId: string): Promise<void> {
     if (socket.data.rooms.has(roomId)) return;
     socket.data.rooms.add(roomId);
+    let acquired = false;
     try {
       await localRooms.acquire(roomId);
+      acquired = true;
+      // Left (a leave request, a disconnect) while the room's subscription was pending: that
+      // leave released the room, and entering presence now would leave a ghost nobody removes.
+      // From here to the presence command being sent nothing waits on I/O, so this check holds.
+      if (!socket.data.rooms.has(roomId)) return;
       await socket.join(socket.data.batch ? [roomId, batchGroup(roomId)] : roomId);
       membersFeed.socketJoined(roomId, socket.id);
       await chat.enter(roomId, socket.data.user, socket.id);
       metrics.localRooms.set(localRooms.count());
       membersThrottle.request(roomId);
     } catch (err) {
+      if (!acquired) {
+        // The subscription failed: the room was never counted for this socket, so it is not released.
+        socket.data.rooms.delete(roomId);
+        throw err;
+      }
       // Undo what got done, presence included: nothing was announced, so nothing is.
       await leave(socket, roomId, false).catch((undoErr) => logger.warn({ err: undoErr, roomId }, 'undoing a failed join failed'));
       throw err;

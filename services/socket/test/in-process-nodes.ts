@@ -1,12 +1,13 @@
 import { startApiNode } from '@chat/api';
 import type { RunningNode } from '@chat/runtime';
-import { connect } from '@chat/testkit';
+import Redis from 'ioredis';
+import { connect, deleteKeysWithPrefix } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
 import { startSocketNode } from '../src';
 
 export type SocketNode = Awaited<ReturnType<typeof startSocketNode>>;
 
-/** An API node and two socket nodes in this process on one env, plus clients that `close` ends too. */
+/** An API node and two socket nodes in this process on one env, plus clients that `close` ends too (and the nodes' Redis keys). */
 export interface InProcessNodes {
   api: RunningNode;
   s1: SocketNode;
@@ -35,6 +36,11 @@ export async function startInProcessNodes(env: Record<string, string>): Promise<
     async close() {
       clients.splice(0).forEach((c) => c.close());
       await Promise.all([s1.close(), s2.close(), api.close()]);
+      // What the nodes left in a standalone Redis (a Redis Cluster of a test goes away whole).
+      if (env.REDIS_URL && env.REDIS_KEY_PREFIX) {
+        const redis = new Redis(env.REDIS_URL);
+        await deleteKeysWithPrefix(redis, env.REDIS_KEY_PREFIX).finally(() => redis.disconnect());
+      }
     },
   };
 }

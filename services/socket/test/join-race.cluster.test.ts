@@ -1,0 +1,55 @@
+import { io } from 'socket.io-client';
+import { SOCKET_PATH } from '@chat/protocol';
+import { REDIS_URL, newSession, randomSuffix, request, tempMysqlDatabase, waitUntil } from '@chat/testkit';
+import { startInProcessNodes } from './in-process-nodes';
+import type { InProcessNodes } from './in-process-nodes';
+
+// A socket that goes away while its join is still waiting on Redis (the first
+// socket of a room on a node subscribes the room's bus channel first) must not
+// be entered into presence afterwards: nothing would ever take it out again.
+jest.setTimeout(60_000);
+
+let db: Awaited<ReturnType<typeof tempMysqlDatabase>>;
+let nodes: InProcessNodes;
+
+beforeAll(async () => {
+  db = await tempMysqlDatabase('chat_joinrace');
+  nodes = await startInProcessNodes({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MYSQL_URL: db.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: `t${randomSuffix()}`,
+    TOKEN_SECRET: 'join-race-test-secret-'.padEnd(48, 'j'),
+    LOG_LEVEL: 'warn',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await nodes?.close();
+  await db?.drop();
+}, 60_000);
+
+/** Connects straight into a room and disconnects the moment the server accepts the connection. */
+function connectAndDrop(url: string, token: string, roomId: string): Promise<void> {
+  const socket = io(url, { path: SOCKET_PATH, transports: ['websocket'], auth: { token, roomId }, reconnection: false, forceNew: true });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.disconnect();
+      resolve();
+    });
+    socket.once('connect_error', reject);
+  });
+}
+
+test('sockets that disconnect during their initial join leave no ghost in presence', async () => {
+  const apiUrl = nodes.api.url;
+  const sessions = await Promise.all(Array.from({ length: 40 }, () => newSession(apiUrl)));
+  // Each in a room new to the node, so each join waits on a bus subscription.
+  await Promise.all(sessions.map((s) => connectAndDrop(nodes.s1.url, s.token, s.roomId)));
+  const online = async () =>
+    Promise.all(sessions.map(async (s) => (await request(apiUrl, 'GET', `/api/v1/rooms/${s.roomId}`)).body.online as number));
+  await waitUntil(async () => (await online()).every((n) => n === 0), { timeoutMs: 5000, what: 'every room empty' }).catch(async () => {
+    throw new Error(`rooms still showing members online: ${(await online()).filter((n) => n > 0).length} of ${sessions.length}`);
+  });
+});
