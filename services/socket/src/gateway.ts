@@ -142,7 +142,9 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   }
 
   async function join(socket: ChatSocket, roomId: string): Promise<void> {
-    if (socket.data.rooms.has(roomId)) return;
+    // Gone while the request was checked (the room look-up waits on the store): its
+    // disconnect has left every room it had, and would not leave this one.
+    if (!socket.connected || socket.data.rooms.has(roomId)) return;
     socket.data.rooms.add(roomId);
     let acquired = false;
     try {
