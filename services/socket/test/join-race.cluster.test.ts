@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import { SOCKET_PATH } from '@chat/protocol';
-import { REDIS_URL, newSession, randomSuffix, request, tempMysqlDatabase, waitUntil } from '@chat/testkit';
+import { REDIS_URL, connect, newSession, randomSuffix, request, tempMysqlDatabase, waitUntil } from '@chat/testkit';
 import { startInProcessNodes } from './in-process-nodes';
 import type { InProcessNodes } from './in-process-nodes';
 
@@ -60,4 +60,25 @@ test.each(['handshake', 'join'] as const)('sockets that disconnect while joining
   await waitUntil(async () => (await online()).every((n) => n === 0), { timeoutMs: 5000, what: 'every room empty' }).catch(async () => {
     throw new Error(`rooms still showing members online: ${(await online()).filter((n) => n > 0).length} of ${sessions.length}`);
   });
+});
+
+test('a leave and a join of the same room sent back to back leave the socket in the room and online', async () => {
+  const apiUrl = nodes.api.url;
+  const s = await newSession(apiUrl);
+  const c = await connect(nodes.s1.url, { token: s.token, roomId: s.roomId });
+  try {
+    await c.waitForMessage((m) => m.event === 'join' && m.userId === s.userId, 'the first join');
+    for (let i = 0; i < 5; i++) {
+      const [left, joined] = await Promise.all([c.request('leave', { roomId: s.roomId }), c.request('join', { roomId: s.roomId })]);
+      expect(left).toMatchObject({ ok: true });
+      expect(joined).toMatchObject({ ok: true });
+      expect((await request(apiUrl, 'GET', `/api/v1/rooms/${s.roomId}`)).body.online).toBe(1);
+    }
+    // Still receiving the room: the bus subscription survived the leave and join.
+    const sent = await c.request<{ message: { id: string } }>('message', { roomId: s.roomId, content: 'still here' });
+    if (!sent.ok) throw new Error(JSON.stringify(sent.error));
+    await c.waitForMessage((m) => m.id === sent.message.id, 'own message after the rejoin');
+  } finally {
+    c.close();
+  }
 });
