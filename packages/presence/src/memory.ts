@@ -43,7 +43,8 @@ function removeFrom(index: Map<string, Set<string>>, key: string, entry: string)
 
 const copy = (m: PresenceMember): PresenceMember => ({ userId: m.userId, nickName: m.nickName, headNum: m.headNum });
 
-function memoryBackend(state: MemoryPresenceState, now: () => number): PresenceBackend {
+/** The memory backend alone (tests wrap it to fail on demand). */
+export function memoryBackend(state: MemoryPresenceState, now: () => number): PresenceBackend {
   return {
     async join(nodeId, roomId, member, connId) {
       // Same order as Redis (node index, user index, room) so both behave alike.

@@ -27,6 +27,8 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
   // At most one heartbeat and one reaping pass in flight; close() awaits both.
   let beatInFlight: Promise<void> | undefined;
   let reapInFlight: Promise<void> | undefined;
+  /** When the current run of successful heartbeats began; undefined while they fail. */
+  let beatingSince: number | undefined;
   /**
    * This node's live connections, by room and connection id: what it adds back
    * when the backend has forgotten it (see `restoreOwnConnections`).
@@ -101,6 +103,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
   async function beat(): Promise<void> {
     try {
       const wasRegistered = await backend.heartbeat(nodeId);
+      beatingSince ??= Date.now();
       const forgotten = beaten && !wasRegistered;
       beaten = true;
       if (forgotten) {
@@ -109,11 +112,22 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
         await restoreOwnConnections();
       }
     } catch (err) {
+      beatingSince = undefined;
       report(err);
     }
   }
 
+  /**
+   * Only a node that has been beating for a whole TTL judges others. After an
+   * outage every node's last beat looks old, its own included: judging at once
+   * would reap every live node (and announce all their users' leaves).
+   */
+  function mayReap(): boolean {
+    return beatingSince !== undefined && Date.now() - beatingSince >= opts.nodeTtlMs;
+  }
+
   async function reapPass(): Promise<void> {
+    if (!mayReap()) return;
     try {
       const departures = await reapDeadNodes();
       if (departures.length > 0) {
