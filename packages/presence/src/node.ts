@@ -27,6 +27,12 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
   // At most one heartbeat and one reaping pass in flight; close() awaits both.
   let beatInFlight: Promise<void> | undefined;
   let reapInFlight: Promise<void> | undefined;
+  /**
+   * Leaves the backend did not take (unreachable): the connection is gone, so
+   * each is sent again after every successful heartbeat until it lands, and a
+   * user's last one is reported through onDepartures, like a reaped one.
+   */
+  const failedLeaves = new Map<string, { roomId: string; userId: string; connId: string }>();
   /** When the current run of successful heartbeats began; undefined while they fail. */
   let beatingSince: number | undefined;
   /**
@@ -100,6 +106,25 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     if (rooms.size > 0) opts.onRestored([...rooms]);
   }
 
+  async function retryFailedLeaves(): Promise<void> {
+    const departures: Departure[] = [];
+    try {
+      for (const [key, l] of [...failedLeaves]) {
+        const res = await backend.leave(nodeId, l.roomId, l.userId, l.connId);
+        if (failedLeaves.get(key) === l) failedLeaves.delete(key);
+        if (res.removed && res.last && res.member) departures.push({ roomId: l.roomId, member: res.member });
+      }
+    } catch (err) {
+      report(err); // the rest waits for the next heartbeat
+    }
+    if (departures.length === 0) return;
+    try {
+      opts.onDepartures(departures);
+    } catch (err) {
+      report(err);
+    }
+  }
+
   async function beat(): Promise<void> {
     try {
       const wasRegistered = await backend.heartbeat(nodeId);
@@ -114,7 +139,9 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     } catch (err) {
       beatingSince = undefined;
       report(err);
+      return;
     }
+    if (failedLeaves.size > 0) await retryFailedLeaves();
   }
 
   /**
@@ -164,6 +191,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
       const key = ownKey(roomId, connId);
       const entry = { roomId, connId, member: info };
       own.set(key, entry);
+      failedLeaves.delete(key);
       const sent = backend.join(nodeId, roomId, info, connId);
       joining.set(key, sent);
       try {
@@ -179,7 +207,13 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
       const key = ownKey(roomId, connId);
       if (own.get(key)?.member.userId === userId) own.delete(key);
       await joining.get(key)?.catch(() => undefined);
-      const res = await backend.leave(nodeId, roomId, userId, connId);
+      let res;
+      try {
+        res = await backend.leave(nodeId, roomId, userId, connId);
+      } catch (err) {
+        if (!own.has(key)) failedLeaves.set(key, { roomId, userId, connId });
+        throw err;
+      }
       return res.member ? { lastForUser: res.last, member: res.member } : { lastForUser: res.last };
     },
     members: (roomId) => backend.members(roomId),
@@ -194,6 +228,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     },
     async removeOwnConnections() {
       own.clear();
+      failedLeaves.clear();
       return removeConnections(nodeId, await backend.nodeConnections(nodeId));
     },
     reapDeadNodes,

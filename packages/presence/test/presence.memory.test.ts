@@ -34,42 +34,51 @@ describe('memory presence', () => {
   });
 });
 
-describe('presence across a backend outage', () => {
-  test('after an outage longer than the TTL, nodes do not reap each other; a node that stops beating is still reaped', async () => {
-    const shared = createMemoryPresenceState();
-    let down = false;
-    const beats = new Map<string, number>();
-    const inner = memoryBackend(shared, Date.now);
-    // Every call fails while `down`, as with an unreachable Redis; successful heartbeats are counted per node.
-    const backend = new Proxy(inner, {
+/** A memory backend that fails every call while `down`, as an unreachable Redis does; counts each node's successful heartbeats. */
+function flakyBackend() {
+  const beats = new Map<string, number>();
+  const inner = memoryBackend(createMemoryPresenceState(), Date.now);
+  const flaky = {
+    down: false,
+    beatsOf: (nodeId: string) => beats.get(nodeId) ?? 0,
+    backend: new Proxy(inner, {
       get(target, prop: keyof PresenceBackend) {
         const fn = target[prop] as (...args: unknown[]) => Promise<unknown>;
         return async (...args: unknown[]) => {
-          if (down) throw new Error('backend unreachable');
+          if (flaky.down) throw new Error('backend unreachable');
           const result = await fn.apply(target, args);
-          if (prop === 'heartbeat') beats.set(String(args[0]), (beats.get(String(args[0])) ?? 0) + 1);
+          if (prop === 'heartbeat') beats.set(String(args[0]), flaky.beatsOf(String(args[0])) + 1);
           return result;
         };
       },
-    });
+    }),
+  };
+  return flaky;
+}
+
+describe('presence across a backend outage', () => {
+  const opts = { heartbeatIntervalMs: 20, nodeTtlMs: 200 };
+  const u = { userId: 'u', nickName: 'n', headNum: 0 };
+
+  test('after an outage longer than the TTL, nodes do not reap each other; a node that stops beating is still reaped', async () => {
+    const flaky = flakyBackend();
     const departures: Departure[] = [];
-    const opts = { heartbeatIntervalMs: 20, nodeTtlMs: 200, onDepartures: (d: Departure[]) => departures.push(...d) };
-    const a = createPresenceNode(backend, { ...opts, nodeId: 'a' });
-    const b = createPresenceNode(backend, { ...opts, nodeId: 'b' });
-    const beatsOf = (n: string) => beats.get(n) ?? 0;
+    const onDepartures = (d: Departure[]) => departures.push(...d);
+    const a = createPresenceNode(flaky.backend, { ...opts, onDepartures, nodeId: 'a' });
+    const b = createPresenceNode(flaky.backend, { ...opts, onDepartures, nodeId: 'b' });
     try {
       a.start();
       b.start();
-      await b.join('r', { userId: 'u', nickName: 'n', headNum: 0 }, 'c');
+      await b.join('r', u, 'c');
       // Long enough beating for reaping to be armed on both.
-      await waitFor(() => beatsOf('a') >= 15 && beatsOf('b') >= 15, 'both nodes beating for a TTL');
-      down = true;
+      await waitFor(() => flaky.beatsOf('a') >= 15 && flaky.beatsOf('b') >= 15, 'both nodes beating for a TTL');
+      flaky.down = true;
       const failedFrom = Date.now();
       await waitFor(() => Date.now() - failedFrom > 2 * opts.nodeTtlMs, 'an outage of two TTLs', 2000);
-      down = false;
-      const resumed = { a: beatsOf('a'), b: beatsOf('b') };
+      flaky.down = false;
+      const resumed = { a: flaky.beatsOf('a'), b: flaky.beatsOf('b') };
       // Two TTLs of beats after the outage: any reaping would have happened by now.
-      await waitFor(() => beatsOf('a') >= resumed.a + 20 && beatsOf('b') >= resumed.b + 20, 'two TTLs of beats after the outage');
+      await waitFor(() => flaky.beatsOf('a') >= resumed.a + 20 && flaky.beatsOf('b') >= resumed.b + 20, 'two TTLs of beats after the outage');
       expect(departures).toEqual([]);
       expect(await a.isOnline('r', 'u')).toBe(true);
       // A node that stops beating for good is still reaped.
@@ -78,6 +87,24 @@ describe('presence across a backend outage', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  test('a leave the backend did not take is sent again once it answers, and reported as a departure', async () => {
+    const flaky = flakyBackend();
+    const departures: Departure[] = [];
+    const a = createPresenceNode(flaky.backend, { ...opts, onDepartures: (d) => departures.push(...d), nodeId: 'a' });
+    try {
+      a.start();
+      await a.join('r', u, 'c1');
+      flaky.down = true;
+      await expect(a.leave('r', 'u', 'c1')).rejects.toThrow('unreachable');
+      flaky.down = false;
+      await waitFor(() => departures.length > 0, 'the leave sent again');
+      expect(departures).toEqual([{ roomId: 'r', member: u }]);
+      expect(await a.isOnline('r', 'u')).toBe(false);
+    } finally {
+      await a.close();
     }
   });
 });
