@@ -18,7 +18,7 @@ describe('a message store outage', () => {
   }, 60_000);
   afterEach(async () => {
     pool.closeAll();
-    await db.query('RENAME TABLE messages_away TO messages').catch(() => undefined);
+    for (const table of ['messages', 'rooms']) await db.query(`RENAME TABLE ${table}_away TO ${table}`).catch(() => undefined);
   });
   afterAll(async () => {
     await db?.end();
@@ -62,5 +62,22 @@ describe('a message store outage', () => {
     const history = await cb.request<{ messages: Array<{ content: string }> }>('history', { roomId: a.roomId });
     if (!history.ok) throw new Error('history failed');
     expect(history.messages.filter((m) => m.content === payload.content)).toHaveLength(1);
+  });
+
+  test('REST answers 503 unavailable with no SQL or stack in the body, and works again after', async () => {
+    const a = await newSession(t.url);
+    await db.query('RENAME TABLE rooms TO rooms_away');
+    const replies = [
+      await request(t.url, 'POST', '/api/v1/sessions', { json: { chatroomName: 'outage-room', nickName: 'outage-user' } }),
+      await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}`),
+      await request(t.url, 'GET', '/api/v1/rooms/count'),
+    ];
+    for (const reply of replies) {
+      expect(reply.status).toBe(503);
+      expect(reply.body.error.code).toBe('unavailable');
+      expect(JSON.stringify(reply.body)).not.toMatch(/rooms_away|SELECT|INSERT|ER_|at .*\.ts/i);
+    }
+    await db.query('RENAME TABLE rooms_away TO rooms');
+    expect((await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}`)).status).toBe(200);
   });
 });
