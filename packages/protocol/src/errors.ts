@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'not_member',
   'rate_limited',
   'too_large',
+  'limit_exceeded',
   'unavailable',
   'internal',
 ] as const;
@@ -23,6 +24,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   not_member: 403,
   rate_limited: 429,
   too_large: 413,
+  limit_exceeded: 409,
   unavailable: 503,
   internal: 500,
 };
@@ -74,6 +76,8 @@ function defaultMessage(code: ErrorCode): string {
       return 'Too many requests; slow down.';
     case 'too_large':
       return 'The payload is too large.';
+    case 'limit_exceeded':
+      return 'A per-connection limit is reached.';
     case 'unavailable':
       return 'The service is temporarily unavailable; retry later.';
     case 'internal':

@@ -41,6 +41,7 @@ const envSchema = z.object({
   MEMBERS_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   ANNOUNCE_MAX_MEMBERS: z.coerce.number().int().min(0).default(200),
   MEMBERS_FULL_LIST_MAX: z.coerce.number().int().min(0).default(200),
+  ROOMS_PER_SOCKET_MAX: z.coerce.number().int().min(1).max(10_000).default(100),
   DELIVERY_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(10),
   DELIVERY_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(100),
   GAP_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1000),

@@ -25,6 +25,8 @@ export interface GatewayDeps {
   membersIntervalMs: number;
   /** Rooms with more online members get a full list once per socket, then `members_diff`. */
   membersFullListMax: number;
+  /** Rooms one socket may be in at once; a join past it is refused with `limit_exceeded`. */
+  roomsPerSocketMax: number;
   gapTimeoutMs: number;
   /** Sockets with `delivery: 'batch'` get a room's messages in one frame per window. */
   deliveryBatch: { windowMs: number; maxBatch: number };
@@ -145,6 +147,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     // Gone while the request was checked (the room look-up waits on the store): its
     // disconnect has left every room it had, and would not leave this one.
     if (!socket.connected || socket.data.rooms.has(roomId)) return;
+    assertRoomSlot(socket, roomId); // again: joins of one socket may overlap
     socket.data.rooms.add(roomId);
     let acquired = false;
     try {
@@ -179,6 +182,11 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     await localRooms.release(roomId);
     metrics.localRooms.set(localRooms.count());
     await chat.exit(roomId, socket.data.user.userId, socket.id, { announce });
+  }
+
+  function assertRoomSlot(socket: ChatSocket, roomId: string): void {
+    if (socket.data.rooms.has(roomId) || socket.data.rooms.size < deps.roomsPerSocketMax) return;
+    throw new ChatError('limit_exceeded', `A connection may be in at most ${deps.roomsPerSocketMax} rooms; leave one first.`);
   }
 
   function requireJoined(socket: ChatSocket, roomId: string): void {
@@ -227,6 +235,8 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
 
     onRequest(socket, EVENTS.join, async (payload) => {
       const { roomId } = parseOrThrow(roomRefSchema, payload);
+      // Before the membership is recorded, so that a refused join leaves nothing behind.
+      assertRoomSlot(socket, roomId);
       await chat.admit(roomId, socket.data.user);
       await join(socket, roomId);
     }, ctx);

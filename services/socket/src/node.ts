@@ -19,6 +19,7 @@ export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway
     corsOrigins: config.corsOrigins,
     membersIntervalMs: config.MEMBERS_INTERVAL_MS,
     membersFullListMax: config.MEMBERS_FULL_LIST_MAX,
+    roomsPerSocketMax: config.ROOMS_PER_SOCKET_MAX,
     gapTimeoutMs: config.GAP_TIMEOUT_MS,
     deliveryBatch: { windowMs: config.DELIVERY_BATCH_MS, maxBatch: config.DELIVERY_BATCH_MAX },
     adapter: redisAdapterFor(infra),
