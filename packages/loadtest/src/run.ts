@@ -385,8 +385,9 @@ class Coordinator {
         worker: r.worker,
         clients: r.clients,
         connected: r.connected,
-        maxLoopP99Ms: sat.loop,
-        maxCpuPct: sat.cpu,
+        // Two decimals: the delay is a difference of float milliseconds (3.1500000000000004 otherwise).
+        maxLoopP99Ms: Math.round(sat.loop * 100) / 100,
+        maxCpuPct: Math.round(sat.cpu * 10) / 10,
         saturatedSeconds: sat.seconds,
         saturated: sat.seconds > 0,
       };
