@@ -145,6 +145,25 @@ test('Redis loses its data (a restart without persistence): connected users are 
   await cb.waitForMessage((m) => m.id === after.message.id, 'delivery after the loss');
 });
 
+test('a socket node frozen past the presence TTL is reaped, and on waking puts its still-connected users back', async () => {
+  const { a, ca, cb, n2 } = await pairOnFirstTwoNodes();
+  const online = async () => (await request(t.url, 'GET', `/api/v1/rooms/${a.roomId}`)).body.online as number;
+  // A stall (a long GC, a frozen VM): the process keeps its sockets but does nothing.
+  process.kill(n2.pid, 'SIGSTOP');
+  try {
+    await waitUntil(async () => (await online()) === 1, { timeoutMs: 25_000, what: 'the frozen node reaped by the others' });
+  } finally {
+    process.kill(n2.pid, 'SIGCONT');
+  }
+  const listsBefore = ca.members.length;
+  await waitUntil(async () => (await online()) === 2, { timeoutMs: 10_000, what: 'its user online again' });
+  await waitUntil(() => ca.members.slice(listsBefore).find((u) => u.members.length === 2), { timeoutMs: 10_000, what: 'a fresh members list' });
+  // Its socket never went away: it still sends and receives.
+  const sent = await cb.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: 'after the freeze' });
+  if (!sent.ok) throw new Error(JSON.stringify(sent.error));
+  await ca.waitForMessage((m) => m.id === sent.message.id, 'delivery from the woken node');
+});
+
 test('kill -9 of a socket node under traffic: clients reconnect, no ghosts within 15 s, every acked message stored', async () => {
   const victim = socketNodes()[0]!;
   const room = await newSession(t.url);
