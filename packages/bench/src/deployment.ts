@@ -2,27 +2,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import knex from 'knex';
 import { freePort, startCluster } from '@chat/devcluster';
 import type { Cluster } from '@chat/devcluster';
 import { knexConfig, migrateLatest } from '@chat/store';
-import { deleteKeysWithPrefix, randomSuffix, tempMysqlDatabase, waitUntil } from '@chat/testkit';
+import { dropRedisKeys, randomSuffix, tempMysqlDatabase, waitUntil } from '@chat/testkit';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** The Redis the nodes use: the launcher's default, or REDIS_URL as the nodes would read it. */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Removes what a deployment left in Redis (presence, seq counters, rate limits). */
-async function dropRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    await deleteKeysWithPrefix(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Limits a load test must not trip over: the benchmark measures the message path, not the rate limiter. */
 export const UNLIMITED = { MESSAGE_RATE_LIMIT: '1000000/1', SESSION_RATE_LIMIT: '1000000/1' } as const;
@@ -68,7 +56,7 @@ export async function startDeployment(opts: { socket: number; api: number; env?:
       close: tracked(async () => {
         await cluster.stop();
         await db.drop();
-        await dropRedisKeys(prefix);
+        await dropRedisKeys(REDIS_URL, prefix);
       }),
     };
   } catch (err) {
@@ -146,7 +134,7 @@ export async function startSingleNode(env: Record<string, string> = {}, opts: { 
     fs.closeSync(log);
     fs.rmSync(dataDir, { recursive: true, force: true });
     await db.drop();
-    await dropRedisKeys(prefix);
+    await dropRedisKeys(REDIS_URL, prefix);
   });
   try {
     await waitUntil(() => fetch(`${url}/readyz`).then((r) => r.ok || undefined, () => undefined), { timeoutMs: 60_000, what: 'node ready' });

@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
-import { REDIS_URL, deleteKeysWithPrefix } from '@chat/testkit';
+import { REDIS_URL, dropRedisKeys } from '@chat/testkit';
 import { startCluster, type Cluster, type NodeHandle } from '../src';
 import { httpGet, pollUntil } from '../src/wait';
 
@@ -36,8 +35,7 @@ describe('devcluster launcher', () => {
   afterAll(async () => {
     await cluster?.stop();
     fs.rmSync(profDir, { recursive: true, force: true });
-    const redis = new Redis(REDIS_URL);
-    await deleteKeysWithPrefix(redis, prefix).finally(() => redis.disconnect());
+    await dropRedisKeys(REDIS_URL, prefix);
   });
 
   it('starts every node and the load balancer', async () => {

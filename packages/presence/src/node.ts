@@ -32,7 +32,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
    * each is sent again after every successful heartbeat until it lands, and a
    * user's last one is reported through onDepartures, like a reaped one.
    */
-  const failedLeaves = new Map<string, { roomId: string; userId: string; connId: string }>();
+  const failedLeaves = new Map<string, ConnRef>();
   /** When the current run of successful heartbeats began; undefined while they fail. */
   let beatingSince: number | undefined;
   /**
@@ -106,22 +106,25 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     if (rooms.size > 0) opts.onRestored([...rooms]);
   }
 
-  async function retryFailedLeaves(): Promise<void> {
-    const departures: Departure[] = [];
-    try {
-      for (const [key, l] of [...failedLeaves]) {
-        const res = await backend.leave(nodeId, l.roomId, l.userId, l.connId);
-        if (failedLeaves.get(key) === l) failedLeaves.delete(key);
-        if (res.removed && res.last && res.member) departures.push({ roomId: l.roomId, member: res.member });
-      }
-    } catch (err) {
-      report(err); // the rest waits for the next heartbeat
-    }
+  /** Departures found in the background (reaping, retried leaves) go to onDepartures, whose errors go to onError. */
+  function reportDepartures(departures: Departure[]): void {
     if (departures.length === 0) return;
     try {
       opts.onDepartures(departures);
     } catch (err) {
       report(err);
+    }
+  }
+
+  async function retryFailedLeaves(): Promise<void> {
+    const pending = [...failedLeaves];
+    try {
+      // Leaves are idempotent: if this fails midway, the ones that landed are no-ops next time.
+      const departures = await removeConnections(nodeId, pending.map(([, ref]) => ref));
+      for (const [key, ref] of pending) if (failedLeaves.get(key) === ref) failedLeaves.delete(key);
+      reportDepartures(departures);
+    } catch (err) {
+      report(err); // tried again after the next heartbeat
     }
   }
 
@@ -156,14 +159,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
   async function reapPass(): Promise<void> {
     if (!mayReap()) return;
     try {
-      const departures = await reapDeadNodes();
-      if (departures.length > 0) {
-        try {
-          opts.onDepartures(departures);
-        } catch (err) {
-          report(err);
-        }
-      }
+      reportDepartures(await reapDeadNodes());
     } catch (err) {
       report(err);
     }

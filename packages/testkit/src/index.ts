@@ -4,7 +4,7 @@ export type { HttpReply } from './http';
 export { connect, connectError, createClientPool } from './client';
 export type { TestClient, ConnectOptions, ClientPool } from './client';
 export { tempMysqlDatabase, MYSQL_ROOT_URL, REDIS_URL } from './mysql';
-export { deleteKeysWithPrefix } from './redis';
+export { deleteKeysWithPrefix, dropRedisKeys } from './redis';
 export type { KeyScanner, ClusterKeyScanner } from './redis';
 export { wireContract } from './wire-contract';
 export type { WireTarget } from './wire-contract';

@@ -1,3 +1,5 @@
+import Redis from 'ioredis';
+
 /** The commands `deleteKeysWithPrefix` needs from one server; an ioredis `Redis` fits. */
 export interface KeyScanner {
   scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
@@ -29,5 +31,16 @@ export async function deleteKeysWithPrefix(redis: KeyScanner | ClusterKeyScanner
         else if (keys.length > 0) await server.del(...keys);
       } while (cursor !== '0');
     }
+  }
+}
+
+/** Connects to the standalone Redis at `url` only to delete a deployment's keys (see `deleteKeysWithPrefix`). */
+export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await deleteKeysWithPrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
   }
 }

@@ -1,7 +1,6 @@
 import { startApiNode } from '@chat/api';
 import type { RunningNode } from '@chat/runtime';
-import Redis from 'ioredis';
-import { connect, deleteKeysWithPrefix } from '@chat/testkit';
+import { connect, dropRedisKeys } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
 import { startSocketNode } from '../src';
 
@@ -37,10 +36,7 @@ export async function startInProcessNodes(env: Record<string, string>): Promise<
       clients.splice(0).forEach((c) => c.close());
       await Promise.all([s1.close(), s2.close(), api.close()]);
       // What the nodes left in a standalone Redis (a Redis Cluster of a test goes away whole).
-      if (env.REDIS_URL && env.REDIS_KEY_PREFIX) {
-        const redis = new Redis(env.REDIS_URL);
-        await deleteKeysWithPrefix(redis, env.REDIS_KEY_PREFIX).finally(() => redis.disconnect());
-      }
+      if (env.REDIS_URL && env.REDIS_KEY_PREFIX) await dropRedisKeys(env.REDIS_URL, env.REDIS_KEY_PREFIX);
     },
   };
 }
