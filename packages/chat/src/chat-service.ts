@@ -25,6 +25,8 @@ export interface ChatDeps {
   tokens: TokenService;
   messageLimiter: RateLimiter;
   sessionLimiter: RateLimiter;
+  /** Socket handshakes per user (each can post a join and a leave announcement). */
+  connectLimiter: RateLimiter;
   /**
    * Join and leave announcements are posted while the room has at most this
    * many online users (the joiner or leaver counted). In bigger rooms n joins
@@ -265,6 +267,20 @@ export function createChatService(deps: ChatDeps) {
       const sending = sendNew(who, req.roomId, req.content, req.clientMsgId).finally(() => inFlight.delete(key));
       inFlight.set(key, sending);
       return sending;
+    },
+
+    /** Spends one of the user's socket handshakes; throws `rate_limited` (with retryAfterSec) past the budget. */
+    async admitConnection(who: SessionClaims): Promise<void> {
+      await deps.connectLimiter.consume(who.userId);
+    },
+
+    /**
+     * A `join` request can post a join announcement (and its leave one later), so it spends one of
+     * the user's message points: a join/leave loop is held to the message rate.
+     */
+    async chargeJoin(who: SessionClaims): Promise<void> {
+      refuseIfLimited(who.userId);
+      await consumeMessagePoint(who.userId);
     },
 
     /** Checks the room and records the user as a member (durable) before a socket joins it. */

@@ -77,7 +77,7 @@ function defaultMessage(code: ErrorCode): string {
     case 'too_large':
       return 'The payload is too large.';
     case 'limit_exceeded':
-      return 'A per-connection limit is reached.';
+      return 'A limit on rooms or connections is reached.';
     case 'unavailable':
       return 'The service is temporarily unavailable; retry later.';
     case 'internal':

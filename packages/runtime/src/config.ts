@@ -34,6 +34,10 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().default('*'),
   MESSAGE_RATE_LIMIT: rateRule.default({ points: 20, durationSec: 1 }),
   SESSION_RATE_LIMIT: rateRule.default({ points: 120, durationSec: 60 }),
+  /** Socket handshakes per user, cluster-wide: each may post join and leave announcements. */
+  CONNECT_RATE_LIMIT: rateRule.default({ points: 30, durationSec: 60 }),
+  /** Sockets one user may hold open on one node at once. */
+  CONNECTIONS_PER_USER_MAX: z.coerce.number().int().min(1).max(10_000).default(20),
   GROUP_COMMIT: flag.default(true),
   GROUP_COMMIT_MAX_DELAY_MS: z.coerce.number().int().min(0).max(100).default(0),
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(256),

@@ -92,6 +92,8 @@ export async function openInfrastructure(
   const sessionRule = { ...config.SESSION_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:session` };
   const messageLimiter = redis ? createRedisRateLimiter(redis.commands, messageRule) : createMemoryRateLimiter(messageRule);
   const sessionLimiter = redis ? createRedisRateLimiter(redis.commands, sessionRule) : createMemoryRateLimiter(sessionRule);
+  const connectRule = { ...config.CONNECT_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:connect` };
+  const connectLimiter = redis ? createRedisRateLimiter(redis.commands, connectRule) : createMemoryRateLimiter(connectRule);
 
   const writer = createMessageWriter({
     store,
@@ -126,6 +128,7 @@ export async function openInfrastructure(
     tokens,
     messageLimiter,
     sessionLimiter,
+    connectLimiter,
     announceMaxMembers: config.ANNOUNCE_MAX_MEMBERS,
     onSendStage: (stage, seconds) => metrics.sendStage.observe({ stage }, seconds),
     onSeqSkipped: (roomId, seq) =>

@@ -13,6 +13,7 @@ import { createLocalRooms } from './local-rooms';
 import { createMembersFeed } from './members-feed';
 import { createDeliveryBatcher } from './delivery-batcher';
 import { trackFrameSize } from './frame-guard';
+import { createConnectionQuota } from './connection-quota';
 import { onRequest } from './handlers';
 
 export interface GatewayDeps {
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   membersFullListMax: number;
   /** Rooms one socket may be in at once; a join past it is refused with `limit_exceeded`. */
   roomsPerSocketMax: number;
+  /** Sockets one user may hold on this node; a handshake past it is refused with `limit_exceeded`. */
+  connectionsPerUserMax: number;
   gapTimeoutMs: number;
   /** Sockets with `delivery: 'batch'` get a room's messages in one frame per window. */
   deliveryBatch: { windowMs: number; maxBatch: number };
@@ -193,6 +196,10 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     if (!socket.data.rooms.has(roomId)) throw new ChatError('not_member', 'Join the room first.');
   }
 
+  const quota = createConnectionQuota(deps.connectionsPerUserMax);
+  const overQuota = () =>
+    new ChatError('limit_exceeded', `A user may hold at most ${deps.connectionsPerUserMax} connections to one node; close one first.`);
+
   io.use(async (socket, next) => {
     try {
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
@@ -201,17 +208,35 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
         const tokenProblem = auth.error.issues.some((i) => i.path[0] === 'token' || i.path.length === 0);
         throw new ChatError(tokenProblem ? 'unauthorized' : 'bad_request');
       }
-      socket.data.user = await deps.tokens.verify(auth.data.token);
+      const user = await deps.tokens.verify(auth.data.token);
+      // Checked before the handshake budget is spent, so a refused socket costs the user nothing.
+      if (quota.held(user.userId) >= deps.connectionsPerUserMax) throw overQuota();
+      await chat.admitConnection(user);
+      if (auth.data.roomId) await chat.admit(auth.data.roomId, user);
+      // The transport closed while this waited: no 'close' is left to come and give a slot back.
+      if (socket.conn.readyState !== 'open') throw new ChatError('bad_request', 'The connection closed during its handshake.');
+      const release = quota.take(user.userId);
+      if (!release) throw overQuota(); // concurrent handshakes of one user took the last slots
+      socket.conn.once('close', release);
+      socket.data.user = user;
       socket.data.rooms = new Set();
       socket.data.batch = auth.data.delivery === 'batch';
-      if (auth.data.roomId) await chat.admit(auth.data.roomId, socket.data.user);
       next();
     } catch (err) {
-      const code = err instanceof ChatError ? err.code : 'internal';
-      if (!(err instanceof ChatError)) logger.error({ err }, 'handshake failed');
-      next(new Error(code));
+      next(handshakeRefusal(err));
     }
   });
+
+  /** The `connect_error` a client sees: the stable code as its message, `retryAfterSec` in its data. */
+  function handshakeRefusal(err: unknown): Error & { data?: { retryAfterSec: number } } {
+    if (!(err instanceof ChatError)) {
+      logger.error({ err }, 'handshake failed');
+      return new Error('internal');
+    }
+    const refusal: Error & { data?: { retryAfterSec: number } } = new Error(err.code);
+    if (err.retryAfterSec !== undefined) refusal.data = { retryAfterSec: err.retryAfterSec };
+    return refusal;
+  }
 
   io.on('connection', (socket: ChatSocket) => {
     metrics.connectedSockets.inc();
@@ -237,6 +262,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       const { roomId } = parseOrThrow(roomRefSchema, payload);
       // Before the membership is recorded, so that a refused join leaves nothing behind.
       assertRoomSlot(socket, roomId);
+      await chat.chargeJoin(socket.data.user);
       await chat.admit(roomId, socket.data.user);
       await join(socket, roomId);
     }, ctx);

@@ -20,6 +20,7 @@ export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway
     membersIntervalMs: config.MEMBERS_INTERVAL_MS,
     membersFullListMax: config.MEMBERS_FULL_LIST_MAX,
     roomsPerSocketMax: config.ROOMS_PER_SOCKET_MAX,
+    connectionsPerUserMax: config.CONNECTIONS_PER_USER_MAX,
     gapTimeoutMs: config.GAP_TIMEOUT_MS,
     deliveryBatch: { windowMs: config.DELIVERY_BATCH_MS, maxBatch: config.DELIVERY_BATCH_MAX },
     adapter: redisAdapterFor(infra),

@@ -1,4 +1,4 @@
-import { createClientPool, newSession } from '@chat/testkit';
+import { connect, connectError, createClientPool, newSession, waitUntil } from '@chat/testkit';
 import type { WireTarget } from '@chat/testkit';
 import { embeddedTarget } from './targets';
 
@@ -8,7 +8,7 @@ describe('per-connection limits', () => {
   const pool = createClientPool();
 
   beforeAll(async () => {
-    t = await embeddedTarget({ env: { ROOMS_PER_SOCKET_MAX: '3' } });
+    t = await embeddedTarget({ env: { ROOMS_PER_SOCKET_MAX: '3', CONNECTIONS_PER_USER_MAX: '2', CONNECT_RATE_LIMIT: '4/60' } });
   }, 60_000);
   afterEach(() => pool.closeAll());
   afterAll(() => t?.close());
@@ -30,5 +30,72 @@ describe('per-connection limits', () => {
     expect(await c.request('leave', { roomId: others[0]!.roomId })).toMatchObject({ ok: true });
     expect(await c.request('join', { roomId: others[2]!.roomId })).toMatchObject({ ok: true });
     expect(await c.request('message', { roomId: others[2]!.roomId, content: 'now in it' })).toMatchObject({ ok: true });
+  });
+
+  test('a user past CONNECTIONS_PER_USER_MAX open sockets is refused with limit_exceeded until one closes', async () => {
+    const s = await newSession(t.url);
+    const first = await pool.open(t.url, { token: s.token, roomId: s.roomId });
+    await pool.open(t.url, { token: s.token });
+    expect(await connectError(t.url, { token: s.token })).toBe('limit_exceeded');
+    // Another user is not affected.
+    const other = await newSession(t.url);
+    await pool.open(t.url, { token: other.token });
+
+    // Refused attempts cost no handshake budget (4 per minute here): retrying until the slot is back is free.
+    first.close();
+    const again = await waitUntil(() => connect(t.url, { token: s.token, roomId: s.roomId }).catch(() => undefined), {
+      what: 'a slot after a close',
+    });
+    try {
+      await again.waitForMessage((m) => m.event === 'join' && m.roomId === s.roomId, 'in the room again');
+      expect(await again.request('message', { roomId: s.roomId, content: 'back' })).toMatchObject({ ok: true });
+    } finally {
+      again.close();
+    }
+  });
+
+  test('handshakes past CONNECT_RATE_LIMIT are refused with rate_limited and a retry time', async () => {
+    const s = await newSession(t.url);
+    for (let i = 0; i < 4; i++) (await connect(t.url, { token: s.token })).close();
+    const refused = await connect(t.url, { token: s.token }).then(
+      (c) => {
+        c.close();
+        throw new Error('expected the fifth handshake to be refused');
+      },
+      (err: Error & { data?: { retryAfterSec?: number } }) => err,
+    );
+    expect(refused.message).toBe('rate_limited');
+    expect(refused.data?.retryAfterSec).toBeGreaterThan(0);
+    // The budget is per user.
+    const other = await newSession(t.url);
+    await pool.open(t.url, { token: other.token });
+  });
+});
+
+describe('join requests and the message rate', () => {
+  let t: WireTarget;
+
+  beforeAll(async () => {
+    t = await embeddedTarget({ env: { MESSAGE_RATE_LIMIT: '4/60' } });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  test('each join spends a message point, so a join/leave loop (announcements each) is held to the message rate', async () => {
+    const s = await newSession(t.url);
+    const room = await newSession(t.url, { nickName: s.nickName });
+    const c = await connect(t.url, { token: s.token });
+    try {
+      for (let i = 0; i < 4; i++) {
+        expect(await c.request('join', { roomId: room.roomId })).toMatchObject({ ok: true });
+        expect(await c.request('leave', { roomId: room.roomId })).toMatchObject({ ok: true });
+      }
+      const refused = await c.request('join', { roomId: room.roomId });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+      expect((refused as { error: { retryAfterSec?: number } }).error.retryAfterSec).toBeGreaterThan(0);
+      // Refused before anything was recorded: the user is not in the room.
+      expect(await c.request('message', { roomId: room.roomId, content: 'x' })).toMatchObject({ ok: false, error: { code: 'not_member' } });
+    } finally {
+      c.close();
+    }
   });
 });
