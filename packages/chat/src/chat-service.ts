@@ -283,6 +283,11 @@ export function createChatService(deps: ChatDeps) {
       await consumeMessagePoint(who.userId);
     },
 
+    /** The room's highest seq handed out so far: every later message has a higher one. */
+    highestSeq(roomId: string): Promise<number> {
+      return deps.seq.highest(roomId);
+    },
+
     /** Checks the room and records the user as a member (durable) before a socket joins it. */
     async admit(roomId: string, who: SessionClaims): Promise<void> {
       await requireRoom(roomId);

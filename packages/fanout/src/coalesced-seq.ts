@@ -50,5 +50,6 @@ export function coalesceSeqReservations(inner: SeqAllocator): SeqAllocator {
         }
       });
     },
+    highest: (roomId) => inner.highest(roomId),
   };
 }

@@ -14,6 +14,15 @@ export interface InOrderDeliveryOptions {
 }
 
 export interface InOrderDelivery {
+  /**
+   * The node is subscribing to the room: its messages are held until the returned `begin` says
+   * where delivery starts, normally the seq after the room's highest reserved once the subscription
+   * is in place (every higher seq is published after that, so none can be missed). Lower seqs were
+   * reserved before: their members read them from history. `begin()` without a seq (it could not
+   * be read) starts at the lowest seq that arrived meanwhile, or the first to arrive. A later `hold`
+   * or `forget` of the room makes an earlier `begin` a no-op.
+   */
+  hold(roomId: string): (next?: number) => void;
   /** Feeds messages from the bus; they come out of `deliver` in seq order, each once. */
   push(roomId: string, messages: readonly ChatMessage[]): void;
   /** Seqs that will never be stored: delivery moves past them without waiting for the gap timeout. */
@@ -22,6 +31,12 @@ export interface InOrderDelivery {
   forget(roomId: string): void;
   /** Clears every timer and all state; later pushes are ignored. Idempotent. */
   close(): void;
+}
+
+/** What arrives for a room between `hold` and `begin`. */
+interface Pending {
+  messages: ChatMessage[];
+  skipped: number[];
 }
 
 /** A held seq that will never be stored: passed over, never delivered. */
@@ -43,9 +58,9 @@ interface RoomState {
  * Seqs are reserved before messages are stored, and stored batches of
  * different writers are published independently, so seq n+1 can reach a node
  * before seq n, and a seq may never arrive (its sender crashed after
- * reserving it). The first message seen for a room sets the expectation
- * (members fetched older history themselves); lower seqs are duplicates; higher
- * ones wait. A gap still open after `gapTimeoutMs` (counted from the last
+ * reserving it). Where delivery starts is set by `hold`/`begin` when the node
+ * subscribes (or by the first message seen, for a room never held); lower
+ * seqs are duplicates or predate the subscription; higher ones wait. A gap still open after `gapTimeoutMs` (counted from the last
  * progress) is filled from the store, and seqs the store does not have either
  * are skipped.
  */
@@ -54,6 +69,7 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
   const maxFetchAttempts = opts.maxFetchAttempts ?? 3;
   const onError = opts.onError ?? (() => {});
   const rooms = new Map<string, RoomState>();
+  const pending = new Map<string, Pending>();
   let closed = false;
 
   function deliver(roomId: string, messages: ChatMessage[]): void {
@@ -148,40 +164,76 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     settle(roomId, state, out);
   }
 
+  function startRoom(roomId: string, next: number): RoomState {
+    const state: RoomState = { next, held: new Map(), timer: undefined, fetching: false, failedFetches: 0 };
+    rooms.set(roomId, state);
+    return state;
+  }
+
+  function push(roomId: string, messages: readonly ChatMessage[]): void {
+    if (closed || messages.length === 0) return;
+    const waiting = pending.get(roomId);
+    if (waiting) {
+      waiting.messages.push(...messages);
+      return;
+    }
+    const state = rooms.get(roomId) ?? startRoom(roomId, Math.min(...messages.map((m) => m.seq)));
+    for (const m of messages) {
+      if (m.seq >= state.next && !state.held.has(m.seq)) state.held.set(m.seq, m);
+    }
+    advance(roomId, state);
+  }
+
+  function skip(roomId: string, seqs: readonly number[]): void {
+    if (closed) return;
+    const waiting = pending.get(roomId);
+    if (waiting) {
+      waiting.skipped.push(...seqs);
+      return;
+    }
+    const state = rooms.get(roomId);
+    // Before a room's first message there is no expectation to move past.
+    if (!state) return;
+    for (const seq of seqs) {
+      if (seq >= state.next && !state.held.has(seq)) state.held.set(seq, SKIPPED);
+    }
+    advance(roomId, state);
+  }
+
+  function forget(roomId: string): void {
+    pending.delete(roomId);
+    const state = rooms.get(roomId);
+    if (!state) return;
+    clearTimer(state);
+    rooms.delete(roomId);
+  }
+
   return {
-    push(roomId, messages) {
-      if (closed || messages.length === 0) return;
-      let state = rooms.get(roomId);
-      if (!state) {
-        const first = Math.min(...messages.map((m) => m.seq));
-        state = { next: first, held: new Map(), timer: undefined, fetching: false, failedFetches: 0 };
-        rooms.set(roomId, state);
-      }
-      for (const m of messages) {
-        if (m.seq >= state.next && !state.held.has(m.seq)) state.held.set(m.seq, m);
-      }
-      advance(roomId, state);
+    hold(roomId) {
+      if (closed) return () => {};
+      forget(roomId);
+      const waiting: Pending = { messages: [], skipped: [] };
+      pending.set(roomId, waiting);
+      return (next) => {
+        if (closed || pending.get(roomId) !== waiting) return;
+        pending.delete(roomId);
+        const lowest = waiting.messages.length > 0 ? Math.min(...waiting.messages.map((m) => m.seq)) : undefined;
+        const start = next ?? lowest;
+        if (start === undefined) return; // the first message to arrive sets it
+        startRoom(roomId, start);
+        skip(roomId, waiting.skipped);
+        push(roomId, waiting.messages);
+      };
     },
-    skip(roomId, seqs) {
-      const state = rooms.get(roomId);
-      // Before a room's first message there is no expectation to move past.
-      if (closed || !state) return;
-      for (const seq of seqs) {
-        if (seq >= state.next && !state.held.has(seq)) state.held.set(seq, SKIPPED);
-      }
-      advance(roomId, state);
-    },
-    forget(roomId) {
-      const state = rooms.get(roomId);
-      if (!state) return;
-      clearTimer(state);
-      rooms.delete(roomId);
-    },
+    push,
+    skip,
+    forget,
     close() {
       if (closed) return;
       closed = true;
       for (const state of rooms.values()) clearTimer(state);
       rooms.clear();
+      pending.clear();
     },
   };
 }

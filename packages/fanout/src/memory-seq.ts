@@ -23,5 +23,8 @@ export function createMemorySeqAllocator(loadMax: LoadMaxSeq): SeqAllocator {
       last.set(roomId, first + count - 1);
       return first;
     },
+    async highest(roomId) {
+      return last.get(roomId) ?? (await loadMax(roomId));
+    },
   };
 }

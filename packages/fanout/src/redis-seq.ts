@@ -9,6 +9,7 @@ import type { LoadMaxSeq, SeqAllocator } from './types';
 export interface SeqRedisClient {
   defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
   set(key: string, value: string, nx: 'NX'): Promise<unknown>;
+  get(key: string): Promise<string | null>;
 }
 
 /** The command `defineCommand` adds (EVALSHA, falling back to EVAL once per connection). */
@@ -54,6 +55,11 @@ export function createRedisSeqAllocator(
       }
       if (lastSeq === null) throw new ChatError('unavailable', 'Could not reserve a message seq; retry later.');
       return Number(lastSeq) - count + 1;
+    },
+    async highest(roomId) {
+      const value = await redis.get(seqKey(prefix, roomId));
+      // No counter: the next reserve seeds it from the store's max, so that is the highest so far.
+      return value === null ? opts.loadMax(roomId) : Number(value);
     },
   };
 }

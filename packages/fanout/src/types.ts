@@ -54,6 +54,11 @@ export interface MeteredRoomBus extends RoomBus {
 export interface SeqAllocator {
   /** Reserves `count` consecutive seqs for the room and returns the first. */
   reserve(roomId: string, count: number): Promise<number>;
+  /**
+   * The highest seq handed out so far (the store's highest where there is no counter yet): every
+   * seq above it is reserved after this call answered. Does not create a counter.
+   */
+  highest(roomId: string): Promise<number>;
 }
 
 /** Where the allocator starts a room it has never seen (or that Redis forgot): the highest stored seq. */

@@ -52,6 +52,7 @@ seqContract('redis cluster', async () => {
   const redis = await connectCluster();
   return {
     make: (loadMax) => createRedisSeqAllocator(redis, { keyPrefix: prefix, loadMax }),
+    shared: true,
     async forget(roomId) {
       expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
     },

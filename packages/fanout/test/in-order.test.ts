@@ -86,6 +86,57 @@ describe('in-order delivery', () => {
     delivery.close();
   });
 
+  test('a held room starts after the highest seq reserved at subscription, even when a later seq arrives first', () => {
+    const { delivery, out } = setup();
+    const begin = delivery.hold(R);
+    // 9 was reserved before the subscription; 11 overtook 10, both reserved after it.
+    delivery.push(R, [msg(R, 9)]);
+    delivery.push(R, [msg(R, 11)]);
+    expect(out).toEqual([]);
+    begin(10);
+    expect(jest.getTimerCount()).toBe(1); // 11 waits for 10
+    delivery.push(R, [msg(R, 10)]);
+    delivery.push(R, [msg(R, 9), msg(R, 12)]);
+    expect(seqs(out)).toEqual([[10, 11], [12]]);
+    delivery.close();
+  });
+
+  test('skips that arrive while a room is held apply once it begins', () => {
+    const { delivery, out } = setup();
+    const begin = delivery.hold(R);
+    delivery.skip(R, [5]);
+    delivery.push(R, [msg(R, 6)]);
+    begin(5);
+    expect(seqs(out)).toEqual([[6]]);
+    delivery.close();
+  });
+
+  test('a begin without a seq starts at the lowest that arrived meanwhile, or at the first to arrive', () => {
+    const { delivery, out } = setup();
+    const begin = delivery.hold(R);
+    delivery.push(R, [msg(R, 4), msg(R, 3)]);
+    begin();
+    expect(seqs(out)).toEqual([[3, 4]]);
+    const other = 'room-2';
+    delivery.hold(other)();
+    delivery.push(other, [msg(other, 7)]);
+    expect(seqs(out)).toEqual([[3, 4], [7]]);
+    delivery.close();
+  });
+
+  test('a begin from an earlier hold is ignored after the room was forgotten or held again', () => {
+    const { delivery, out } = setup();
+    const stale = delivery.hold(R);
+    delivery.forget(R);
+    const current = delivery.hold(R);
+    delivery.push(R, [msg(R, 20)]);
+    stale(3); // would leave 3..19 as a gap to fill from the store
+    expect(out).toEqual([]);
+    current(20);
+    expect(seqs(out)).toEqual([[20]]);
+    delivery.close();
+  });
+
   test('a reordered pair is delivered in order, together', () => {
     const { delivery, out } = setup();
     delivery.push(R, [msg(R, 1)]);

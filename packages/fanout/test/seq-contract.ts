@@ -13,6 +13,8 @@ export class FakeStoreMax {
 
 export interface SeqFixture {
   make(loadMax: LoadMaxSeq): SeqAllocator;
+  /** Allocators made by `make` share one counter per room (separate nodes on one Redis). */
+  shared: boolean;
   /** Makes the backend forget a room's counter (Redis restart without data). Undefined where nothing can forget. */
   forget?(roomId: string): Promise<void>;
   teardown(): Promise<void>;
@@ -75,6 +77,22 @@ export function seqContract(name: string, setup: () => Promise<SeqFixture>): voi
       await expect(seq.reserve(room, 1)).rejects.toThrow('store down');
       fail = false;
       expect(await seq.reserve(room, 1)).toBe(8);
+    });
+
+    test('highest is the last seq handed out, or the stored max before the first reserve, and creates nothing', async () => {
+      const seq = fx.make(store.loadMax);
+      const room = uid('room');
+      store.stored.set(room, 12);
+      expect(await seq.highest(room)).toBe(12);
+      expect(await seq.highest(room)).toBe(12);
+      // Seeding is left to the first reserve (a highest that created the counter would still agree).
+      expect(await seq.reserve(room, 2)).toBe(13);
+      expect(await seq.highest(room)).toBe(14);
+      // Reserved on another node (the same counter, another client) counts too.
+      const other = fx.make(store.loadMax);
+      await other.reserve(room, 1);
+      expect(await fx.make(store.loadMax).highest(room)).toBe(fx.shared ? 15 : 12);
+      expect(await seq.highest(uid('fresh'))).toBe(0);
     });
 
     test('a forgotten counter continues above the stored max, never reusing a stored seq', async () => {

@@ -7,6 +7,7 @@ import { seqContract } from './seq-contract';
 
 seqContract('memory', async () => ({
   make: (loadMax) => createMemorySeqAllocator(loadMax),
+  shared: false,
   async teardown() {},
 }));
 
@@ -22,6 +23,7 @@ function redisFixture(wrap: (seq: SeqAllocator) => SeqAllocator = (seq) => seq) 
         clients.push(client);
         return wrap(createRedisSeqAllocator(client, { keyPrefix: prefix, loadMax }));
       },
+      shared: true,
       async forget(roomId: string) {
         expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
       },
@@ -42,7 +44,10 @@ describe('coalesced seq reservations', () => {
     const calls: Array<[string, number]> = [];
     return {
       calls,
-      allocator: { reserve: (roomId: string, count: number) => (calls.push([roomId, count]), inner.reserve(roomId, count)) },
+      allocator: {
+        reserve: (roomId: string, count: number) => (calls.push([roomId, count]), inner.reserve(roomId, count)),
+        highest: (roomId: string) => inner.highest(roomId),
+      },
     };
   }
 
@@ -66,6 +71,7 @@ describe('coalesced seq reservations', () => {
         if (roomId === 'down') throw new Error('redis down');
         return 1;
       },
+      highest: async () => 0,
     };
     const seq = coalesceSeqReservations(failing);
     const results = await Promise.allSettled([seq.reserve('down', 1), seq.reserve('down', 2), seq.reserve('up', 1)]);

@@ -113,7 +113,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     },
   });
 
-  const localRooms = createLocalRooms(deps.bus, (roomId) => {
+  const localRooms = createLocalRooms({ subscribe: subscribeInOrder, unsubscribe: (roomId) => deps.bus.unsubscribe(roomId) }, (roomId) => {
     delivery.forget(roomId);
     membersFeed.forget(roomId);
     batcher.forget(roomId);
@@ -127,6 +127,30 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   deps.bus.onSkipped((roomId, seqs) => delivery.skip(roomId, seqs));
   // Joins and leaves anywhere in the cluster (announced or not, reaped or not) reach here as a signal.
   deps.bus.onMembersChanged((roomId) => membersThrottle.request(roomId));
+
+  /**
+   * Subscribes to a room's bus channel, then starts its in-order delivery after the room's highest
+   * seq reserved by then: every later seq is published after the subscription, so none is missed,
+   * whichever node's commit comes first. Earlier seqs are history.
+   */
+  async function subscribeInOrder(roomId: string): Promise<void> {
+    const begin = delivery.hold(roomId);
+    try {
+      await deps.bus.subscribe(roomId);
+    } catch (err) {
+      delivery.forget(roomId);
+      throw err;
+    }
+    begin(
+      await chat.highestSeq(roomId).then(
+        (highest) => highest + 1,
+        (err: unknown) => {
+          logger.warn({ err, roomId }, 'reading the highest seq failed; delivery starts at the first message seen');
+          return undefined;
+        },
+      ),
+    );
+  }
 
   /** One `message` frame per message to the room's other sockets; the batch group's go through the batcher. */
   function deliverLocally(roomId: string, messages: ChatMessage[]): void {
