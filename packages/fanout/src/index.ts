@@ -7,6 +7,8 @@ export { createRedisSeqAllocator } from './redis-seq';
 export { coalesceSeqReservations } from './coalesced-seq';
 export type { SeqRedisClient } from './redis-seq';
 export { createInOrderDelivery } from './in-order';
+export { createPublishRetry } from './publish-retry';
+export type { PublishRetry, PublishRetryOptions } from './publish-retry';
 export type { InOrderDelivery, InOrderDeliveryOptions } from './in-order';
 export { roomChannel, seqKey } from './keys';
 export type { RoomBus, MeteredRoomBus, BusStats, SeqAllocator, LoadMaxSeq } from './types';

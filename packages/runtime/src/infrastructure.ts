@@ -7,7 +7,14 @@ import { createKnexStore, knexConfig, migrateLatest } from '@chat/store';
 import type { ChatStore } from '@chat/store';
 import { createMemoryPresence, createRedisPresence } from '@chat/presence';
 import type { Departure, PresenceStore } from '@chat/presence';
-import { coalesceSeqReservations, createMemoryBus, createMemorySeqAllocator, createRedisBus, createRedisSeqAllocator } from '@chat/fanout';
+import {
+  coalesceSeqReservations,
+  createMemoryBus,
+  createMemorySeqAllocator,
+  createPublishRetry,
+  createRedisBus,
+  createRedisSeqAllocator,
+} from '@chat/fanout';
 import type { RoomBus, SeqAllocator } from '@chat/fanout';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@chat/ratelimit';
 import { createTokenService } from '@chat/auth';
@@ -95,6 +102,16 @@ export async function openInfrastructure(
   const connectRule = { ...config.CONNECT_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:connect` };
   const connectLimiter = redis ? createRedisRateLimiter(redis.commands, connectRule) : createMemoryRateLimiter(connectRule);
 
+  // Stored batches the bus refused are published again once Redis takes them.
+  const publisher = createPublishRetry(bus, {
+    onFailure: (err, roomId) => {
+      metrics.redisErrors.inc();
+      logger.warn({ err, roomId }, 'publishing stored messages failed; retrying');
+    },
+    onGivenUp: (roomId, messages) =>
+      logger.error({ roomId, messages }, 'gave up publishing stored messages; receivers fill the gap from the store'),
+  });
+
   const writer = createMessageWriter({
     store,
     ...(config.GROUP_COMMIT
@@ -106,12 +123,7 @@ export async function openInfrastructure(
       : { maxDelayMs: 0, maxBatch: 1, concurrency: 16 }),
     onCommitted: (batch) => {
       metrics.messagesIn.inc(batch.filter((m) => m.kind === 'user').length);
-      for (const [roomId, msgs] of groupByRoom(batch)) {
-        bus.publish(roomId, msgs.map(toChatMessage)).catch((err) => {
-          metrics.redisErrors.inc();
-          logger.warn({ err, roomId }, 'publishing stored messages failed; receivers will fill the gap from the store');
-        });
-      }
+      for (const [roomId, msgs] of groupByRoom(batch)) publisher.publish(roomId, msgs.map(toChatMessage));
     },
     onCommit: (size, seconds, failed) => {
       metrics.batchSize.observe(size);
@@ -161,6 +173,7 @@ export async function openInfrastructure(
     close() {
       closing ??= (async () => {
         await writer.close();
+        publisher.close();
         await presence.close();
         await bus.close();
         if (redis) await Promise.all(redis.all.map((c) => c.quit().catch(() => c.disconnect())));
