@@ -20,6 +20,7 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
     busBatchesReceived: new Counter({ name: 'chat_bus_batches_received_total', help: 'Room batches received from the bus (only rooms with local members)', registers: r }),
     busMessagesReceived: new Counter({ name: 'chat_bus_messages_received_total', help: 'Messages received from the bus', registers: r }),
     requestErrors: new Counter({ name: 'chat_request_errors_total', help: 'Requests answered with an error, by code', labelNames: ['code'] as const, registers: r }),
+    slowConsumersCut: new Counter({ name: 'chat_slow_consumers_cut_total', help: 'Connections closed because their client stopped reading (queue over CLIENT_QUEUE_MAX_BYTES)', registers: r }),
     storeErrors: new Counter({ name: 'chat_store_errors_total', help: 'Failed store operations', registers: r }),
     redisErrors: new Counter({ name: 'chat_redis_errors_total', help: 'Redis client errors', registers: r }),
     storeLatency: new Histogram({ name: 'chat_store_write_seconds', help: 'Time to commit one group of messages', buckets: LATENCY_BUCKETS, registers: r }),

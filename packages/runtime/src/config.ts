@@ -38,6 +38,8 @@ const envSchema = z.object({
   CONNECT_RATE_LIMIT: rateRule.default({ points: 30, durationSec: 60 }),
   /** Sockets one user may hold open on one node at once. */
   CONNECTIONS_PER_USER_MAX: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Bytes waiting for one client past which its connection is closed (it stopped reading). */
+  CLIENT_QUEUE_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   GROUP_COMMIT: flag.default(true),
   GROUP_COMMIT_MAX_DELAY_MS: z.coerce.number().int().min(0).max(100).default(0),
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(256),

@@ -14,6 +14,8 @@ import { createMembersFeed } from './members-feed';
 import { createDeliveryBatcher } from './delivery-batcher';
 import { trackFrameSize } from './frame-guard';
 import { createConnectionQuota } from './connection-quota';
+import { startSlowConsumerSweep } from './slow-consumers';
+import type { QueuedConnection } from './slow-consumers';
 import { onRequest } from './handlers';
 
 export interface GatewayDeps {
@@ -30,6 +32,8 @@ export interface GatewayDeps {
   roomsPerSocketMax: number;
   /** Sockets one user may hold on this node; a handshake past it is refused with `limit_exceeded`. */
   connectionsPerUserMax: number;
+  /** A connection with more bytes than this waiting for its client is closed (the client stopped reading). */
+  clientQueueMaxBytes: number;
   gapTimeoutMs: number;
   /** Sockets with `delivery: 'batch'` get a room's messages in one frame per window. */
   deliveryBatch: { windowMs: number; maxBatch: number };
@@ -48,6 +52,8 @@ interface SocketData {
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const KNOWN_EVENTS = new Set<string>([EVENTS.message, EVENTS.history, EVENTS.join, EVENTS.leave]);
+/** How often every connection's outgoing queue is measured. */
+const SLOW_CONSUMER_SWEEP_MS = 1000;
 /** engine.io closes a connection above this; frames between 64 KB and this get `too_large` and live on. */
 const HARD_FRAME_CAP = 1024 * 1024;
 
@@ -220,6 +226,18 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     if (!socket.data.rooms.has(roomId)) throw new ChatError('not_member', 'Join the room first.');
   }
 
+  const slowConsumers = startSlowConsumerSweep({
+    connections: function* () {
+      for (const socket of io.of('/').sockets.values()) yield socket.conn as unknown as QueuedConnection;
+    },
+    maxQueuedBytes: deps.clientQueueMaxBytes,
+    intervalMs: SLOW_CONSUMER_SWEEP_MS,
+    onCut: (queued) => {
+      metrics.slowConsumersCut.inc();
+      logger.info({ queued }, 'closed a connection whose client stopped reading');
+    },
+  });
+
   const quota = createConnectionQuota(deps.connectionsPerUserMax);
   const overQuota = () =>
     new ChatError('limit_exceeded', `A user may hold at most ${deps.connectionsPerUserMax} connections to one node; close one first.`);
@@ -340,6 +358,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     /** Idempotent. Stops timers and closes socket.io (not the http server's other users). */
     close(): Promise<void> {
       closing ??= (async () => {
+        slowConsumers.close();
         membersThrottle.close();
         delivery.close();
         batcher.close();

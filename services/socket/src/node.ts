@@ -21,6 +21,7 @@ export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway
     membersFullListMax: config.MEMBERS_FULL_LIST_MAX,
     roomsPerSocketMax: config.ROOMS_PER_SOCKET_MAX,
     connectionsPerUserMax: config.CONNECTIONS_PER_USER_MAX,
+    clientQueueMaxBytes: config.CLIENT_QUEUE_MAX_BYTES,
     gapTimeoutMs: config.GAP_TIMEOUT_MS,
     deliveryBatch: { windowMs: config.DELIVERY_BATCH_MS, maxBatch: config.DELIVERY_BATCH_MAX },
     adapter: redisAdapterFor(infra),

@@ -99,3 +99,40 @@ describe('join requests and the message rate', () => {
     }
   });
 });
+
+describe('clients that stop reading', () => {
+  let t: WireTarget;
+
+  beforeAll(async () => {
+    t = await embeddedTarget({ env: { CLIENT_QUEUE_MAX_BYTES: '65536', MESSAGE_RATE_LIMIT: '100000/1' } });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  test('a connection whose client reads nothing is closed once its queue passes CLIENT_QUEUE_MAX_BYTES; the room goes on', async () => {
+    const writerSession = await newSession(t.url);
+    const readerSession = await newSession(t.url, { chatroomName: writerSession.chatroomName });
+    const writer = await connect(t.url, { token: writerSession.token, roomId: writerSession.roomId });
+    const reader = await connect(t.url, { token: readerSession.token, roomId: writerSession.roomId });
+    try {
+      await writer.waitForMessage((m) => m.event === 'join' && m.userId === readerSession.userId, 'the reader in the room');
+      // The reader's process stops reading its socket: the kernel buffers fill, then the node's queue grows.
+      const engine = reader.socket.io.engine as unknown as { transport: { ws: { _socket: { pause(): void; resume(): void } } } };
+      engine.transport.ws._socket.pause();
+      const left = () => writer.messages.some((m) => m.event === 'leave' && m.userId === readerSession.userId);
+      const content = 'x'.repeat(4000);
+      for (let round = 0; round < 200 && !left(); round++) {
+        const acks = await Promise.all(Array.from({ length: 10 }, () => writer.request('message', { roomId: writerSession.roomId, content })));
+        expect(acks.every((a) => a.ok)).toBe(true);
+      }
+      await writer.waitForMessage((m) => m.event === 'leave' && m.userId === readerSession.userId, "the reader's leave", 5000);
+      // The reader learns it was cut once it reads again (socket.io-client would reconnect by itself).
+      const closed = new Promise<string>((resolve) => reader.socket.once('disconnect', resolve));
+      engine.transport.ws._socket.resume();
+      expect(await closed).toBe('transport close');
+      expect(await writer.request('message', { roomId: writerSession.roomId, content: 'still here' })).toMatchObject({ ok: true });
+    } finally {
+      writer.close();
+      reader.close();
+    }
+  }, 30_000);
+});
