@@ -92,13 +92,18 @@ export class SeqTracker {
   private readonly banked = emptyCounts();
 
   observe(receiver: string, roomId: string, seq: number): ReturnType<SeqStream['observe']> {
+    return this.stream(receiver, roomId).observe(seq);
+  }
+
+  /** The receiver's open stream of the room (new after a `leave`); callers may keep it until they `leave`. */
+  stream(receiver: string, roomId: string): SeqStream {
     const key = `${receiver}\u0000${roomId}`;
     let s = this.open.get(key);
     if (!s) {
       s = new SeqStream();
       this.open.set(key, s);
     }
-    return s.observe(seq);
+    return s;
   }
 
   leave(receiver: string, roomId: string): void {

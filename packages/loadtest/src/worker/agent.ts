@@ -1,6 +1,7 @@
 import type { ChatMessage } from '@chat/protocol';
 import { nowMs, toMicros } from '../clock';
 import { decodePayload, encodePayload } from '../content';
+import type { LoadPayload } from '../content';
 import { createHistogram, encodeHistogram } from '../hist';
 import type { Histogram } from '../hist';
 import type { FromWorker, MembershipTuple, SendTuple, StepReport, ToWorker, WorkerConfig } from '../ipc';
@@ -8,6 +9,7 @@ import { receptionKey } from '../loss';
 import type { ClientSpec } from '../plan';
 import { localRate } from '../plan';
 import { SeqTracker } from '../streams';
+import type { SeqStream } from '../streams';
 import { connectSocket, ConnectFailure, createSession } from './connect';
 import type { ChatClientSocket } from './connect';
 import { forEachLimited } from './limiter';
@@ -28,8 +30,21 @@ interface LiveClient {
   /** A join or leave is in flight. */
   busy: boolean;
   membership?: Member;
+  /** Its seq stream of the room while joined (the tracker's, kept here to skip a keyed look-up per delivery). */
+  stream?: SeqStream;
   nextChurnAt: number;
   counter: number;
+}
+
+/**
+ * A load message as first seen by this worker: its payload decoded once for
+ * all of the worker's receivers, and how many of them counted it in its step.
+ */
+interface SeenMessage {
+  payload: LoadPayload;
+  roomId: string;
+  seq: number;
+  receptions: number;
 }
 
 interface LocalRoom {
@@ -66,6 +81,9 @@ interface StepState {
   saturatedTicks: number;
 }
 
+/** Messages remembered by id (a step's at 2,400 messages/s take a fraction); past it they are folded and forgotten. */
+const MAX_SEEN = 100_000;
+
 /** Scheduler period; a step's sends are spread at this granularity. */
 const TICK_MS = 10;
 /** At most this many sends per room per scheduler tick (a stalled loop must not fire a huge burst). */
@@ -85,6 +103,8 @@ export class LoadAgent {
   private rooms: LocalRoom[] = [];
   private readonly memberships: Member[] = [];
   private readonly seq = new SeqTracker();
+  /** Load messages by id (null: not one of this run's); see SeenMessage. */
+  private seen = new Map<string, SeenMessage | null>();
   private probe: SaturationProbe | undefined;
   private step: StepState | undefined;
   private sending = false;
@@ -228,6 +248,7 @@ export class LoadAgent {
     c.joined = false;
     if (c.membership && c.membership.leftAt === undefined) c.membership.leftAt = nowMs();
     if (c.roomId) this.seq.leave(c.key, c.roomId);
+    c.stream = undefined;
   }
 
   // ---- receive ------------------------------------------------------------
@@ -238,10 +259,11 @@ export class LoadAgent {
     if (!c.joined || m.roomId !== c.roomId) return;
     this.deliveredTotal++;
     this.lastDeliveryAt = t;
-    this.seq.observe(c.key, m.roomId, m.seq);
+    (c.stream ??= this.seq.stream(c.key, m.roomId)).observe(m.seq);
     if (m.kind !== 'user') return;
-    const p = decodePayload(m.content, this.config.runId);
-    if (!p) return;
+    const seen = this.seenMessage(m);
+    if (!seen) return;
+    const p = seen.payload;
     const latency = toMicros(t - p.t);
     this.sec.delivered++;
     this.sec.e2e.recordValue(latency);
@@ -249,10 +271,30 @@ export class LoadAgent {
     if (!st || p.p !== st.index) return;
     st.delivered++;
     st.e2e.recordValue(latency);
-    if (c.membership && c.membership.joinedAt <= p.t) {
-      const k = receptionKey(m.roomId, m.seq);
-      st.receptions.set(k, (st.receptions.get(k) ?? 0) + 1);
+    if (c.membership && c.membership.joinedAt <= p.t) seen.receptions++;
+  }
+
+  /** Decodes a message's payload once per worker, however many of its receivers live here. */
+  private seenMessage(m: ChatMessage): SeenMessage | null {
+    let seen = this.seen.get(m.id);
+    if (seen === undefined) {
+      if (this.seen.size >= MAX_SEEN) this.foldReceptions();
+      const payload = decodePayload(m.content, this.config.runId);
+      seen = payload ? { payload, roomId: m.roomId, seq: m.seq, receptions: 0 } : null;
+      this.seen.set(m.id, seen);
     }
+    return seen;
+  }
+
+  /** Moves the counted receptions into the step's table and forgets the seen messages. */
+  private foldReceptions(): void {
+    const st = this.step;
+    for (const seen of this.seen.values()) {
+      if (!seen || seen.receptions === 0 || !st) continue;
+      const k = receptionKey(seen.roomId, seen.seq);
+      st.receptions.set(k, (st.receptions.get(k) ?? 0) + seen.receptions);
+    }
+    this.seen = new Map();
   }
 
   // ---- send ---------------------------------------------------------------
@@ -429,6 +471,7 @@ export class LoadAgent {
     const st = this.step;
     if (!st || st.index !== index) throw new Error(`collect for step ${index}, but current step is ${st?.index}`);
     await this.waitUntil(() => nowMs() - this.lastDeliveryAt >= this.config.quietMs, this.config.drainTimeoutMs);
+    this.foldReceptions();
     const report: StepReport = {
       worker: this.config.worker,
       step: st.index,
