@@ -1,2 +1,2 @@
 export { createTokenService } from './tokens';
-export type { TokenService, SessionClaims } from './tokens';
+export type { TokenService, SessionClaims, VerifiedSession } from './tokens';

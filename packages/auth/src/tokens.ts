@@ -8,10 +8,16 @@ export interface SessionClaims {
   headNum: number;
 }
 
+/** A verified token's claims and when it stops being valid. */
+export interface VerifiedSession extends SessionClaims {
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
 export interface TokenService {
   issue(claims: SessionClaims): Promise<string>;
   /** Throws ChatError('unauthorized') for a missing, expired, tampered or foreign token. */
-  verify(token: string | undefined): Promise<SessionClaims>;
+  verify(token: string | undefined): Promise<VerifiedSession>;
 }
 
 const ISSUER = 'chat-cluster';
@@ -35,10 +41,11 @@ export function createTokenService(opts: { secret: string; ttlSec: number }): To
       if (typeof token !== 'string' || token.length === 0) throw new ChatError('unauthorized');
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: [ALG] });
-        if (typeof payload.sub !== 'string' || typeof payload.nick !== 'string' || typeof payload.head !== 'number') {
+        const { sub, nick, head, exp } = payload;
+        if (typeof sub !== 'string' || typeof nick !== 'string' || typeof head !== 'number' || typeof exp !== 'number') {
           throw new ChatError('unauthorized');
         }
-        return { userId: payload.sub, nickName: payload.nick, headNum: payload.head };
+        return { userId: sub, nickName: nick, headNum: head, expiresAt: exp * 1000 };
       } catch (err) {
         if (err instanceof ChatError) throw err;
         if (err instanceof errors.JOSEError) throw new ChatError('unauthorized', 'The token is invalid or expired.');

@@ -5,7 +5,7 @@ import { ChatError, EVENTS, SOCKET_PATH, handshakeAuthSchema, roomRefSchema, par
 import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@chat/protocol';
 import type { ChatService } from '@chat/chat';
 import { createKeyedThrottle } from '@chat/chat';
-import type { SessionClaims, TokenService } from '@chat/auth';
+import type { TokenService, VerifiedSession } from '@chat/auth';
 import { createInOrderDelivery } from '@chat/fanout';
 import type { RoomBus } from '@chat/fanout';
 import type { Logger, Metrics } from '@chat/observability';
@@ -15,6 +15,7 @@ import { createDeliveryBatcher } from './delivery-batcher';
 import { trackFrameSize } from './frame-guard';
 import { createConnectionQuota } from './connection-quota';
 import { startSlowConsumerSweep } from './slow-consumers';
+import { armExpiry } from './session-expiry';
 import type { QueuedConnection } from './slow-consumers';
 import { onRequest } from './handlers';
 
@@ -43,7 +44,7 @@ export interface GatewayDeps {
 }
 
 interface SocketData {
-  user: SessionClaims;
+  user: VerifiedSession;
   rooms: Set<string>;
   /** Chose `delivery: 'batch'`: also in each room's batch group (see `batchGroup`). */
   batch: boolean;
@@ -323,11 +324,20 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       else socket.emit(EVENTS.error, { ...error, event });
     });
 
+    let clearExpiry = (): void => {};
     socket.on('disconnect', () => {
+      clearExpiry();
       metrics.connectedSockets.dec();
       for (const roomId of [...socket.data.rooms]) {
         leave(socket, roomId).catch((err) => logger.warn({ err, roomId }, 'leave on disconnect failed'));
       }
+    });
+
+    // The token's lifetime bounds the connection's: past it the client must get a new one. Armed
+    // after the disconnect listener, which a token already expired would trigger at once.
+    clearExpiry = armExpiry(socket.data.user.expiresAt, () => {
+      socket.emit(EVENTS.error, { code: 'unauthorized', message: 'The session token expired; create a new session and connect again.', event: 'session' });
+      socket.disconnect(true);
     });
 
     const initialRoom = (socket.handshake.auth as { roomId?: string }).roomId;

@@ -1,4 +1,4 @@
-import { connect, connectError, createClientPool, newSession, waitUntil } from '@chat/testkit';
+import { connect, connectError, createClientPool, newSession, waitUntil, withTimeout } from '@chat/testkit';
 import type { WireTarget } from '@chat/testkit';
 import { embeddedTarget } from './targets';
 
@@ -128,11 +128,34 @@ describe('clients that stop reading', () => {
       // The reader learns it was cut once it reads again (socket.io-client would reconnect by itself).
       const closed = new Promise<string>((resolve) => reader.socket.once('disconnect', resolve));
       engine.transport.ws._socket.resume();
-      expect(await closed).toBe('transport close');
+      expect(await withTimeout(closed, 5000, "the reader's disconnect")).toBe('transport close');
       expect(await writer.request('message', { roomId: writerSession.roomId, content: 'still here' })).toMatchObject({ ok: true });
     } finally {
       writer.close();
       reader.close();
     }
   }, 30_000);
+});
+
+describe('session lifetime', () => {
+  let t: WireTarget;
+
+  beforeAll(async () => {
+    t = await embeddedTarget({ env: { TOKEN_TTL_SEC: '2' } });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  test('a connection is closed when its token expires, with unauthorized on the session', async () => {
+    const s = await newSession(t.url);
+    const c = await connect(t.url, { token: s.token, roomId: s.roomId });
+    try {
+      const reason = await withTimeout(new Promise<string>((resolve) => c.socket.once('disconnect', resolve)), 5000, 'the disconnect at expiry');
+      expect(reason).toBe('io server disconnect');
+      expect(c.errors).toEqual([expect.objectContaining({ code: 'unauthorized', event: 'session' })]);
+      // The token is no good for a new connection either.
+      expect(await connectError(t.url, { token: s.token })).toBe('unauthorized');
+    } finally {
+      c.close();
+    }
+  }, 15_000);
 });
