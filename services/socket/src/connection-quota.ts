@@ -7,27 +7,28 @@
  * `maxPerUser` x nodes; the cluster-wide handshake rate limit bounds how fast.
  */
 export interface ConnectionQuota {
-  /** Takes a slot for the user, or returns undefined when the user is at the cap. The release is idempotent. */
-  take(userId: string): (() => void) | undefined;
+  /** Takes a slot for the user; false when the user is at the cap. */
+  take(userId: string): boolean;
+  /** Gives back one slot taken by `take` (the caller releases each take once). */
+  release(userId: string): void;
   /** Slots the user holds now. */
   held(userId: string): number;
 }
 
+/** Counts only: no object per connection, so an idle node's memory per socket does not grow with it. */
 export function createConnectionQuota(maxPerUser: number): ConnectionQuota {
   const held = new Map<string, number>();
   return {
     take(userId) {
       const n = held.get(userId) ?? 0;
-      if (n >= maxPerUser) return undefined;
+      if (n >= maxPerUser) return false;
       held.set(userId, n + 1);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const left = (held.get(userId) ?? 1) - 1;
-        if (left > 0) held.set(userId, left);
-        else held.delete(userId);
-      };
+      return true;
+    },
+    release(userId) {
+      const left = (held.get(userId) ?? 0) - 1;
+      if (left > 0) held.set(userId, left);
+      else held.delete(userId);
     },
     held: (userId) => held.get(userId) ?? 0,
   };

@@ -14,8 +14,7 @@ import { createMembersFeed } from './members-feed';
 import { createDeliveryBatcher } from './delivery-batcher';
 import { trackFrameSize } from './frame-guard';
 import { createConnectionQuota } from './connection-quota';
-import { startSlowConsumerSweep } from './slow-consumers';
-import { armExpiry } from './session-expiry';
+import { startConnectionSweep } from './connection-sweep';
 import type { QueuedConnection } from './slow-consumers';
 import { onRequest } from './handlers';
 
@@ -53,8 +52,8 @@ interface SocketData {
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const KNOWN_EVENTS = new Set<string>([EVENTS.message, EVENTS.history, EVENTS.join, EVENTS.leave]);
-/** How often every connection's outgoing queue is measured. */
-const SLOW_CONSUMER_SWEEP_MS = 1000;
+/** How often every connection's token expiry and outgoing queue are checked. */
+const CONNECTION_SWEEP_MS = 1000;
 /** engine.io closes a connection above this; frames between 64 KB and this get `too_large` and live on. */
 const HARD_FRAME_CAP = 1024 * 1024;
 
@@ -227,15 +226,20 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     if (!socket.data.rooms.has(roomId)) throw new ChatError('not_member', 'Join the room first.');
   }
 
-  const slowConsumers = startSlowConsumerSweep({
-    connections: function* () {
-      for (const socket of io.of('/').sockets.values()) yield socket.conn as unknown as QueuedConnection;
-    },
+  const sweep = startConnectionSweep<ChatSocket>({
+    sockets: () => io.of('/').sockets.values(),
+    connOf: (socket) => socket.conn as unknown as QueuedConnection,
+    expiresAt: (socket) => socket.data.user.expiresAt,
     maxQueuedBytes: deps.clientQueueMaxBytes,
-    intervalMs: SLOW_CONSUMER_SWEEP_MS,
-    onCut: (queued) => {
+    intervalMs: CONNECTION_SWEEP_MS,
+    // A connection lives no longer than its token: past it the client must get a new one.
+    onExpired: (socket) => {
+      socket.emit(EVENTS.error, { code: 'unauthorized', message: 'The session token expired; create a new session and connect again.', event: 'session' });
+      socket.disconnect(true);
+    },
+    onCut: (socket, queued) => {
       metrics.slowConsumersCut.inc();
-      logger.info({ queued }, 'closed a connection whose client stopped reading');
+      logger.info({ queued, userId: socket.data.user.userId }, 'closed a connection whose client stopped reading');
     },
   });
 
@@ -256,11 +260,11 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       if (quota.held(user.userId) >= deps.connectionsPerUserMax) throw overQuota();
       await chat.admitConnection(user);
       if (auth.data.roomId) await chat.admit(auth.data.roomId, user);
-      // The transport closed while this waited: no 'close' is left to come and give a slot back.
+      // The transport closed while this waited: socket.io would drop the socket without a
+      // 'disconnect', and nothing would give the slot back.
       if (socket.conn.readyState !== 'open') throw new ChatError('bad_request', 'The connection closed during its handshake.');
-      const release = quota.take(user.userId);
-      if (!release) throw overQuota(); // concurrent handshakes of one user took the last slots
-      socket.conn.once('close', release);
+      // From here to 'connection' nothing waits, so the socket connects and its 'disconnect' releases.
+      if (!quota.take(user.userId)) throw overQuota(); // concurrent handshakes of one user took the last slots
       socket.data.user = user;
       socket.data.rooms = new Set();
       socket.data.batch = auth.data.delivery === 'batch';
@@ -324,20 +328,12 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       else socket.emit(EVENTS.error, { ...error, event });
     });
 
-    let clearExpiry = (): void => {};
     socket.on('disconnect', () => {
-      clearExpiry();
+      quota.release(socket.data.user.userId);
       metrics.connectedSockets.dec();
       for (const roomId of [...socket.data.rooms]) {
         leave(socket, roomId).catch((err) => logger.warn({ err, roomId }, 'leave on disconnect failed'));
       }
-    });
-
-    // The token's lifetime bounds the connection's: past it the client must get a new one. Armed
-    // after the disconnect listener, which a token already expired would trigger at once.
-    clearExpiry = armExpiry(socket.data.user.expiresAt, () => {
-      socket.emit(EVENTS.error, { code: 'unauthorized', message: 'The session token expired; create a new session and connect again.', event: 'session' });
-      socket.disconnect(true);
     });
 
     const initialRoom = (socket.handshake.auth as { roomId?: string }).roomId;
@@ -368,7 +364,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     /** Idempotent. Stops timers and closes socket.io (not the http server's other users). */
     close(): Promise<void> {
       closing ??= (async () => {
-        slowConsumers.close();
+        sweep.close();
         membersThrottle.close();
         delivery.close();
         batcher.close();

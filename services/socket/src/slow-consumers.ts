@@ -5,12 +5,11 @@
  * phone, or one that answers heartbeats blindly) makes the node queue every
  * frame of its rooms for it: engine.io holds the packets once the transport
  * stops draining, and nothing bounds them. A sweep measures each socket's
- * queue and closes the transport of any over the limit; the client sees a
- * transport close, reconnects and catches up from history.
- *
- * A sweep rather than a check per frame: a frame is broadcast to a whole
- * room at once, and one pass over the node's sockets a second costs far less
- * than a look at every receiver of every frame.
+ * queue (connection-sweep.ts) and closes the transport of any over the
+ * limit; the client sees a transport close, reconnects and catches up from
+ * history. A sweep rather than a check per frame: a frame is broadcast to a
+ * whole room at once, and one pass over the node's sockets a second costs far
+ * less than a look at every receiver of every frame.
  */
 
 /** What the sweep reads of an engine.io connection (engine.io's `Socket`). */
@@ -41,41 +40,4 @@ export function cutConnection(conn: QueuedConnection): void {
   const ws = conn.transport.socket;
   if (ws?.terminate) ws.terminate();
   else conn.close(true);
-}
-
-export interface SlowConsumerSweep {
-  /** One pass now; returns how many connections were cut. */
-  sweep(): number;
-  /** Idempotent. */
-  close(): void;
-}
-
-export function startSlowConsumerSweep(opts: {
-  connections: () => Iterable<QueuedConnection>;
-  maxQueuedBytes: number;
-  intervalMs: number;
-  onCut: (queued: number) => void;
-}): SlowConsumerSweep {
-  function sweep(): number {
-    let cut = 0;
-    for (const conn of opts.connections()) {
-      // Most sockets hold nothing: skip them without summing.
-      if (conn.writeBuffer.length === 0 && (conn.transport.socket?.bufferedAmount ?? 0) <= opts.maxQueuedBytes) continue;
-      const queued = queuedBytes(conn);
-      if (queued <= opts.maxQueuedBytes) continue;
-      cutConnection(conn);
-      opts.onCut(queued);
-      cut++;
-    }
-    return cut;
-  }
-  let timer: NodeJS.Timeout | undefined = setInterval(sweep, opts.intervalMs);
-  timer.unref();
-  return {
-    sweep,
-    close() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-    },
-  };
 }
