@@ -1,11 +1,11 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { ServerOptions, Socket } from 'socket.io';
-import { ChatError, EVENTS, SOCKET_PATH, handshakeAuthSchema, roomRefSchema, parseOrThrow } from '@chat/protocol';
+import type { ServerOptions } from 'socket.io';
+import { ChatError, EVENTS, SOCKET_PATH, roomRefSchema, parseOrThrow } from '@chat/protocol';
 import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@chat/protocol';
 import type { ChatService } from '@chat/chat';
 import { createKeyedThrottle } from '@chat/chat';
-import type { TokenService, VerifiedSession } from '@chat/auth';
+import type { TokenService } from '@chat/auth';
 import { createInOrderDelivery } from '@chat/fanout';
 import type { RoomBus } from '@chat/fanout';
 import type { Logger, Metrics } from '@chat/observability';
@@ -14,6 +14,8 @@ import { createMembersFeed } from './members-feed';
 import { createDeliveryBatcher } from './delivery-batcher';
 import { trackFrameSize } from './frame-guard';
 import { createConnectionQuota } from './connection-quota';
+import { createHandshake } from './handshake';
+import type { ChatSocket, SocketData } from './chat-socket';
 import { startConnectionSweep } from './connection-sweep';
 import type { QueuedConnection } from './slow-consumers';
 import { onRequest } from './handlers';
@@ -41,15 +43,6 @@ export interface GatewayDeps {
   adapter?: ServerOptions['adapter'];
   parser?: ServerOptions['parser'];
 }
-
-interface SocketData {
-  user: VerifiedSession;
-  rooms: Set<string>;
-  /** Chose `delivery: 'batch'`: also in each room's batch group (see `batchGroup`). */
-  batch: boolean;
-}
-
-type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const KNOWN_EVENTS = new Set<string>([EVENTS.message, EVENTS.history, EVENTS.join, EVENTS.leave]);
 /** How often every connection's token expiry and outgoing queue are checked. */
@@ -244,46 +237,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   });
 
   const quota = createConnectionQuota(deps.connectionsPerUserMax);
-  const overQuota = () =>
-    new ChatError('limit_exceeded', `A user may hold at most ${deps.connectionsPerUserMax} connections to one node; close one first.`);
-
-  io.use(async (socket, next) => {
-    try {
-      const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
-      if (!auth.success) {
-        // A missing or malformed token is a refusal; a bad option next to a well-formed one is a bad request.
-        const tokenProblem = auth.error.issues.some((i) => i.path[0] === 'token' || i.path.length === 0);
-        throw new ChatError(tokenProblem ? 'unauthorized' : 'bad_request');
-      }
-      const user = await deps.tokens.verify(auth.data.token);
-      // Checked before the handshake budget is spent, so a refused socket costs the user nothing.
-      if (quota.held(user.userId) >= deps.connectionsPerUserMax) throw overQuota();
-      await chat.admitConnection(user);
-      if (auth.data.roomId) await chat.admit(auth.data.roomId, user);
-      // The transport closed while this waited: socket.io would drop the socket without a
-      // 'disconnect', and nothing would give the slot back.
-      if (socket.conn.readyState !== 'open') throw new ChatError('bad_request', 'The connection closed during its handshake.');
-      // From here to 'connection' nothing waits, so the socket connects and its 'disconnect' releases.
-      if (!quota.take(user.userId)) throw overQuota(); // concurrent handshakes of one user took the last slots
-      socket.data.user = user;
-      socket.data.rooms = new Set();
-      socket.data.batch = auth.data.delivery === 'batch';
-      next();
-    } catch (err) {
-      next(handshakeRefusal(err));
-    }
-  });
-
-  /** The `connect_error` a client sees: the stable code as its message, `retryAfterSec` in its data. */
-  function handshakeRefusal(err: unknown): Error & { data?: { retryAfterSec: number } } {
-    if (!(err instanceof ChatError)) {
-      logger.error({ err }, 'handshake failed');
-      return new Error('internal');
-    }
-    const refusal: Error & { data?: { retryAfterSec: number } } = new Error(err.code);
-    if (err.retryAfterSec !== undefined) refusal.data = { retryAfterSec: err.retryAfterSec };
-    return refusal;
-  }
+  io.use(createHandshake({ tokens: deps.tokens, chat, quota, connectionsPerUserMax: deps.connectionsPerUserMax, logger }));
 
   io.on('connection', (socket: ChatSocket) => {
     metrics.connectedSockets.inc();
