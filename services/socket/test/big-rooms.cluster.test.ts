@@ -1,6 +1,6 @@
 import type { ChatMessage } from '@chat/protocol';
-import { REDIS_URL, newSession, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
-import { startInProcessNodes } from './in-process-nodes';
+import { newSession } from '@chat/testkit';
+import { startLocalInProcessNodes } from './in-process-nodes';
 import type { InProcessNodes } from './in-process-nodes';
 
 // Big rooms across nodes: with announcements and full lists limited to one
@@ -8,32 +8,15 @@ import type { InProcessNodes } from './in-process-nodes';
 // through the members-changed signal on the room's Redis bus channel.
 jest.setTimeout(60_000);
 
-let db: Awaited<ReturnType<typeof tempMysqlDatabase>>;
 let nodes: InProcessNodes;
 
 beforeAll(async () => {
-  db = await tempMysqlDatabase('chat_bigroom');
-  const env = {
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MYSQL_URL: db.url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: `t${randomSuffix()}`,
-    TOKEN_SECRET: 'big-room-test-secret-'.padEnd(48, 'b'),
-    MEMBERS_INTERVAL_MS: '50',
-    ANNOUNCE_MAX_MEMBERS: '1',
-    MEMBERS_FULL_LIST_MAX: '1',
-    LOG_LEVEL: 'warn',
-  };
-  nodes = await startInProcessNodes(env);
+  nodes = await startLocalInProcessNodes('bigroom', { MEMBERS_INTERVAL_MS: '50', ANNOUNCE_MAX_MEMBERS: '1', MEMBERS_FULL_LIST_MAX: '1' });
 }, 60_000);
 
 afterEach(() => nodes.closeClients());
 
-afterAll(async () => {
-  await nodes?.close();
-  await db?.drop();
-}, 60_000);
+afterAll(() => nodes?.close(), 60_000);
 
 test('an unannounced join and leave on one node reach a member on the other as members_diff and members', async () => {
   const { api, s1, s2, openOn } = nodes;

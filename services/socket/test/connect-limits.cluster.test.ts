@@ -1,34 +1,19 @@
-import { REDIS_URL, connect, connectError, newSession, randomSuffix, tempMysqlDatabase, waitUntil } from '@chat/testkit';
+import { connect, connectError, newSession, waitUntil } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
-import { startInProcessNodes } from './in-process-nodes';
+import { startLocalInProcessNodes } from './in-process-nodes';
 import type { InProcessNodes, SocketNode } from './in-process-nodes';
 
 // The handshake budget is one per user for the whole cluster (kept in Redis);
 // the open-connection cap is each node's own.
 jest.setTimeout(60_000);
 
-let db: Awaited<ReturnType<typeof tempMysqlDatabase>>;
 let nodes: InProcessNodes;
 
 beforeAll(async () => {
-  db = await tempMysqlDatabase('chat_connlimits');
-  nodes = await startInProcessNodes({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MYSQL_URL: db.url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: `t${randomSuffix()}`,
-    TOKEN_SECRET: 'connect-limits-test-secret-'.padEnd(48, 'c'),
-    LOG_LEVEL: 'warn',
-    CONNECT_RATE_LIMIT: '3/60',
-    CONNECTIONS_PER_USER_MAX: '1',
-  });
+  nodes = await startLocalInProcessNodes('connlimits', { CONNECT_RATE_LIMIT: '3/60', CONNECTIONS_PER_USER_MAX: '1' });
 }, 60_000);
 
-afterAll(async () => {
-  await nodes?.close();
-  await db?.drop();
-}, 60_000);
+afterAll(() => nodes?.close(), 60_000);
 
 /** Connects once a slot on the node is free (a refusal by the cap costs no budget). */
 function connectWhenFree(node: SocketNode, token: string): Promise<TestClient> {

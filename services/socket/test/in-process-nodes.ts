@@ -1,6 +1,6 @@
 import { startApiNode } from '@chat/api';
 import type { RunningNode } from '@chat/runtime';
-import { connect, dropRedisKeys } from '@chat/testkit';
+import { REDIS_URL, connect, dropRedisKeys, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
 import { startSocketNode } from '../src';
 
@@ -39,4 +39,36 @@ export async function startInProcessNodes(env: Record<string, string>): Promise<
       if (env.REDIS_URL && env.REDIS_KEY_PREFIX) await dropRedisKeys(env.REDIS_URL, env.REDIS_KEY_PREFIX);
     },
   };
+}
+
+/**
+ * In-process nodes on the local MariaDB (a database of their own, named after `label`) and Redis
+ * (a key prefix of their own); `close` also drops the database. `env` adds or overrides settings.
+ */
+export async function startLocalInProcessNodes(label: string, env: Record<string, string> = {}): Promise<InProcessNodes & { keyPrefix: string }> {
+  const db = await tempMysqlDatabase(`chat_${label}`);
+  const keyPrefix = `t${randomSuffix()}`;
+  try {
+    const nodes = await startInProcessNodes({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MYSQL_URL: db.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      TOKEN_SECRET: `${label}-test-secret-`.padEnd(48, 'x'),
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+    return {
+      ...nodes,
+      keyPrefix,
+      async close() {
+        await nodes.close();
+        await db.drop();
+      },
+    };
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
 }

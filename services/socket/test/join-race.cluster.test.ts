@@ -1,7 +1,7 @@
 import { io } from 'socket.io-client';
 import { SOCKET_PATH } from '@chat/protocol';
-import { REDIS_URL, connect, newSession, randomSuffix, request, tempMysqlDatabase, waitUntil } from '@chat/testkit';
-import { startInProcessNodes } from './in-process-nodes';
+import { connect, newSession, request, waitUntil } from '@chat/testkit';
+import { startLocalInProcessNodes } from './in-process-nodes';
 import type { InProcessNodes } from './in-process-nodes';
 
 // A socket that goes away while its join is still waiting on Redis (the first
@@ -9,26 +9,13 @@ import type { InProcessNodes } from './in-process-nodes';
 // be entered into presence afterwards: nothing would ever take it out again.
 jest.setTimeout(60_000);
 
-let db: Awaited<ReturnType<typeof tempMysqlDatabase>>;
 let nodes: InProcessNodes;
 
 beforeAll(async () => {
-  db = await tempMysqlDatabase('chat_joinrace');
-  nodes = await startInProcessNodes({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MYSQL_URL: db.url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: `t${randomSuffix()}`,
-    TOKEN_SECRET: 'join-race-test-secret-'.padEnd(48, 'j'),
-    LOG_LEVEL: 'warn',
-  });
+  nodes = await startLocalInProcessNodes('joinrace');
 }, 60_000);
 
-afterAll(async () => {
-  await nodes?.close();
-  await db?.drop();
-}, 60_000);
+afterAll(() => nodes?.close(), 60_000);
 
 /**
  * Connects and, the moment the server accepts the connection, either is in the

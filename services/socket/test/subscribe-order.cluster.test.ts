@@ -1,9 +1,9 @@
 import Redis from 'ioredis';
 import { createRedisBus, createRedisSeqAllocator } from '@chat/fanout';
 import type { ChatMessage } from '@chat/protocol';
-import { REDIS_URL, connect, newSession, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
+import { REDIS_URL, connect, newSession } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
-import { startInProcessNodes } from './in-process-nodes';
+import { startLocalInProcessNodes } from './in-process-nodes';
 import type { InProcessNodes } from './in-process-nodes';
 
 // A node that starts serving a room must deliver every message reserved after
@@ -12,30 +12,18 @@ import type { InProcessNodes } from './in-process-nodes';
 // message it saw and drop the lower one.
 jest.setTimeout(60_000);
 
-const PREFIX = `t${randomSuffix()}`;
-let db: Awaited<ReturnType<typeof tempMysqlDatabase>>;
-let nodes: InProcessNodes;
+let nodes: InProcessNodes & { keyPrefix: string };
 const redis: Redis[] = [];
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
-  db = await tempMysqlDatabase('chat_suborder');
-  nodes = await startInProcessNodes({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MYSQL_URL: db.url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: PREFIX,
-    TOKEN_SECRET: 'subscribe-order-test-secret-'.padEnd(48, 's'),
-    LOG_LEVEL: 'warn',
-  });
+  nodes = await startLocalInProcessNodes('suborder');
 }, 60_000);
 
 afterAll(async () => {
   clients.forEach((c) => c.close());
   await Promise.all(redis.map((r) => r.quit()));
   await nodes?.close();
-  await db?.drop();
 }, 60_000);
 
 /** A third writer on the cluster's Redis: reserves seqs and publishes the room's messages like a node. */
@@ -43,8 +31,8 @@ function otherWriter() {
   const pub = new Redis(REDIS_URL);
   const sub = new Redis(REDIS_URL);
   redis.push(pub, sub);
-  const bus = createRedisBus(pub, sub, { channelPrefix: PREFIX });
-  const seq = createRedisSeqAllocator(pub, { keyPrefix: PREFIX, loadMax: () => Promise.reject(new Error('the room has a counter')) });
+  const bus = createRedisBus(pub, sub, { channelPrefix: nodes.keyPrefix });
+  const seq = createRedisSeqAllocator(pub, { keyPrefix: nodes.keyPrefix, loadMax: () => Promise.reject(new Error('the room has a counter')) });
   return { bus, seq };
 }
 

@@ -2,16 +2,26 @@ import { connect, connectError, createClientPool, newSession, waitUntil, withTim
 import type { WireTarget } from '@chat/testkit';
 import { embeddedTarget } from './targets';
 
+/** An embedded server with these settings for the enclosing describe block. */
+function embeddedFor(env: Record<string, string>): Pick<WireTarget, 'url'> {
+  let target: WireTarget | undefined;
+  beforeAll(async () => {
+    target = await embeddedTarget({ env });
+  }, 60_000);
+  afterAll(() => target?.close());
+  return {
+    get url() {
+      if (!target) throw new Error('the embedded server is not up');
+      return target.url;
+    },
+  };
+}
+
 /** Per-connection limits that keep one socket from holding the node's resources (bus subscriptions, presence). */
 describe('per-connection limits', () => {
-  let t: WireTarget;
+  const t = embeddedFor({ ROOMS_PER_SOCKET_MAX: '3', CONNECTIONS_PER_USER_MAX: '2', CONNECT_RATE_LIMIT: '4/60' });
   const pool = createClientPool();
-
-  beforeAll(async () => {
-    t = await embeddedTarget({ env: { ROOMS_PER_SOCKET_MAX: '3', CONNECTIONS_PER_USER_MAX: '2', CONNECT_RATE_LIMIT: '4/60' } });
-  }, 60_000);
   afterEach(() => pool.closeAll());
-  afterAll(() => t?.close());
 
   test('a join past ROOMS_PER_SOCKET_MAX is refused with limit_exceeded; after a leave it succeeds', async () => {
     const first = await newSession(t.url);
@@ -73,12 +83,7 @@ describe('per-connection limits', () => {
 });
 
 describe('join requests and the message rate', () => {
-  let t: WireTarget;
-
-  beforeAll(async () => {
-    t = await embeddedTarget({ env: { MESSAGE_RATE_LIMIT: '4/60' } });
-  }, 60_000);
-  afterAll(() => t?.close());
+  const t = embeddedFor({ MESSAGE_RATE_LIMIT: '4/60' });
 
   test('each join spends a message point, so a join/leave loop (announcements each) is held to the message rate', async () => {
     const s = await newSession(t.url);
@@ -101,12 +106,7 @@ describe('join requests and the message rate', () => {
 });
 
 describe('clients that stop reading', () => {
-  let t: WireTarget;
-
-  beforeAll(async () => {
-    t = await embeddedTarget({ env: { CLIENT_QUEUE_MAX_BYTES: '65536', MESSAGE_RATE_LIMIT: '100000/1' } });
-  }, 60_000);
-  afterAll(() => t?.close());
+  const t = embeddedFor({ CLIENT_QUEUE_MAX_BYTES: '65536', MESSAGE_RATE_LIMIT: '100000/1' });
 
   test('a connection whose client reads nothing is closed once its queue passes CLIENT_QUEUE_MAX_BYTES; the room goes on', async () => {
     const writerSession = await newSession(t.url);
@@ -138,12 +138,7 @@ describe('clients that stop reading', () => {
 });
 
 describe('session lifetime', () => {
-  let t: WireTarget;
-
-  beforeAll(async () => {
-    t = await embeddedTarget({ env: { TOKEN_TTL_SEC: '2' } });
-  }, 60_000);
-  afterAll(() => t?.close());
+  const t = embeddedFor({ TOKEN_TTL_SEC: '2' });
 
   test('a connection is closed when its token expires, with unauthorized on the session', async () => {
     const s = await newSession(t.url);
