@@ -60,9 +60,9 @@ interface RoomState {
  * before seq n, and a seq may never arrive (its sender crashed after
  * reserving it). Where delivery starts is set by `hold`/`begin` when the node
  * subscribes (or by the first message seen, for a room never held); lower
- * seqs are duplicates or predate the subscription; higher ones wait. A gap still open after `gapTimeoutMs` (counted from the last
- * progress) is filled from the store, and seqs the store does not have either
- * are skipped.
+ * seqs are duplicates or predate the subscription; higher ones wait. A gap
+ * still open after `gapTimeoutMs` (counted from the last progress) is filled
+ * from the store, and seqs the store does not have either are skipped.
  */
 export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDelivery {
   const gapTimeoutMs = opts.gapTimeoutMs ?? 1000;

@@ -17,6 +17,7 @@ import {
 } from '@chat/fanout';
 import type { RoomBus, SeqAllocator } from '@chat/fanout';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@chat/ratelimit';
+import type { RateLimitRule } from '@chat/ratelimit';
 import { createTokenService } from '@chat/auth';
 import type { TokenService } from '@chat/auth';
 import { createChatService, createMessageWriter, toChatMessage } from '@chat/chat';
@@ -95,12 +96,14 @@ export async function openInfrastructure(
   const seq = redis
     ? coalesceSeqReservations(createRedisSeqAllocator(redis.commands, { keyPrefix: KEY_PREFIX, loadMax }))
     : createMemorySeqAllocator(loadMax);
-  const messageRule = { ...config.MESSAGE_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:msg` };
-  const sessionRule = { ...config.SESSION_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:session` };
-  const messageLimiter = redis ? createRedisRateLimiter(redis.commands, messageRule) : createMemoryRateLimiter(messageRule);
-  const sessionLimiter = redis ? createRedisRateLimiter(redis.commands, sessionRule) : createMemoryRateLimiter(sessionRule);
-  const connectRule = { ...config.CONNECT_RATE_LIMIT, keyPrefix: `${KEY_PREFIX}:rl:connect` };
-  const connectLimiter = redis ? createRedisRateLimiter(redis.commands, connectRule) : createMemoryRateLimiter(connectRule);
+  /** Cluster-wide in Redis, per process when embedded; `name` keeps each budget's keys apart. */
+  const limiterFor = (rule: RateLimitRule, name: string) => {
+    const named = { ...rule, keyPrefix: `${KEY_PREFIX}:rl:${name}` };
+    return redis ? createRedisRateLimiter(redis.commands, named) : createMemoryRateLimiter(named);
+  };
+  const messageLimiter = limiterFor(config.MESSAGE_RATE_LIMIT, 'msg');
+  const sessionLimiter = limiterFor(config.SESSION_RATE_LIMIT, 'session');
+  const connectLimiter = limiterFor(config.CONNECT_RATE_LIMIT, 'connect');
 
   // Stored batches the bus refused are published again once Redis takes them.
   const publisher = createPublishRetry(bus, {

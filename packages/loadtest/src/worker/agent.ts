@@ -81,7 +81,7 @@ interface StepState {
   saturatedTicks: number;
 }
 
-/** Messages remembered by id (a step's at 2,400 messages/s take a fraction); past it they are folded and forgotten. */
+/** Messages remembered by id (an 8 s step at 2,400 messages/s has about 19,000); past it they are folded and forgotten. */
 const MAX_SEEN = 100_000;
 
 /** Scheduler period; a step's sends are spread at this granularity. */
