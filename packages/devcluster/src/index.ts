@@ -2,6 +2,8 @@ export { startCluster, BACKEND, DEFAULT_NODE_ENV } from './cluster';
 export type { Cluster, NodeHandle, NodeKind, StartClusterOptions, StartNodeOptions } from './cluster';
 export { startRedisCluster } from './redis-cluster';
 export type { RedisClusterHandle, RedisClusterOptions } from './redis-cluster';
+export { startRedisServer } from './redis-server';
+export type { RedisServerHandle } from './redis-server';
 export { renderHaproxyConfig, COMPOSE_LB_OPTIONS, HEALTH, SOCKET_PATH_PREFIX } from './haproxy-config';
 export type { LbOptions, LbServer, StaticLbOptions, DnsLbOptions } from './haproxy-config';
 export { checkHaproxyConfig, haproxyInstalled } from './haproxy';

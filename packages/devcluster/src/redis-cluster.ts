@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LaunchError } from './errors';
 import { freePortPair } from './ports';
-import { ManagedProcess, describeExit } from './process';
-import { pollUntil } from './wait';
+import { ManagedProcess } from './process';
+import { cli, cliRaw, redisServerMissing, waitForProbe } from './redis-cli';
 
 export interface RedisClusterOptions {
   /** Master count; redis-cli needs at least 3. Default 3. */
@@ -74,22 +73,19 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
           cwd: dir,
           env: process.env,
           logFile: path.join(dir, `redis-${port}.log`),
-        }).catch((err: unknown) => {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LaunchError('redis-server is not installed (apt-get install -y redis-server)');
-          throw err;
-        }),
+        }).catch(redisServerMissing),
       );
     }
     const nodes = ports.map((p) => `${HOST}:${p}`);
     await Promise.all(
       ports.map((port, i) =>
-        waitFor(procs[i]!, `redis ${port} PING`, timeoutMs, async () => ((await cli(port, ['ping'])).trim() === 'PONG' ? true : undefined)),
+        waitForProbe(procs[i]!, `redis ${port} PING`, timeoutMs, async () => ((await cli(port, ['ping'])).trim() === 'PONG' ? true : undefined)),
       ),
     );
     await cliRaw(['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], timeoutMs);
     await Promise.all(
       ports.map((port, i) =>
-        waitFor(procs[i]!, `redis ${port} cluster_state:ok`, timeoutMs, async () =>
+        waitForProbe(procs[i]!, `redis ${port} cluster_state:ok`, timeoutMs, async () =>
           (await cli(port, ['cluster', 'info'])).includes('cluster_state:ok') ? true : undefined,
         ),
       ),
@@ -100,25 +96,4 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     await stop();
     throw err instanceof LaunchError ? err : new LaunchError(err instanceof Error ? err.message : String(err));
   }
-}
-
-async function waitFor(proc: ManagedProcess, what: string, timeoutMs: number, probe: () => Promise<true | undefined>): Promise<void> {
-  try {
-    await pollUntil(what, probe, { timeoutMs, abort: () => (proc.exit ? `${proc.name} ${describeExit(proc.exit)}` : undefined) });
-  } catch (err) {
-    throw new LaunchError(err instanceof Error ? err.message : String(err), proc.name, proc.logTail());
-  }
-}
-
-function cli(port: number, args: string[]): Promise<string> {
-  return cliRaw(['-h', HOST, '-p', String(port), ...args], 5000);
-}
-
-function cliRaw(args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('redis-cli', args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`redis-cli ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`));
-      else resolve(stdout);
-    });
-  });
 }
