@@ -10,7 +10,10 @@ export interface RedisServerHandle {
   /** redis://127.0.0.1:<port> */
   url: string;
   port: number;
-  pid: number;
+  /** The current process (a restart starts a new one). */
+  readonly pid: number;
+  /** Stops the server and starts a new one on the same port: what a Redis restart without persistence does (every key gone). */
+  restart(): Promise<void>;
   /** Ends exactly the redis-server this call started and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -32,16 +35,32 @@ export async function startRedisServer(opts: { timeoutMs?: number } = {}): Promi
     })());
   try {
     const port = await freePort();
-    proc = await ManagedProcess.spawn({
-      name: `redis-${port}`,
-      command: 'redis-server',
-      args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-      cwd: dir,
-      env: process.env,
-      logFile: path.join(dir, 'redis.log'),
-    }).catch(redisServerMissing);
-    await waitForProbe(proc, `redis ${port} PING`, timeoutMs, async () => ((await cli(port, ['ping'])).trim() === 'PONG' ? true : undefined));
-    return { url: `redis://127.0.0.1:${port}`, port, pid: proc.pid, stop };
+    const launch = async (): Promise<void> => {
+      proc = await ManagedProcess.spawn({
+        name: `redis-${port}`,
+        command: 'redis-server',
+        args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+        cwd: dir,
+        env: process.env,
+        logFile: path.join(dir, 'redis.log'),
+      }).catch(redisServerMissing);
+      const started = proc;
+      await waitForProbe(started, `redis ${port} PING`, timeoutMs, async () => ((await cli(port, ['ping'])).trim() === 'PONG' ? true : undefined));
+    };
+    await launch();
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      get pid() {
+        return proc?.pid ?? -1;
+      },
+      async restart() {
+        if (stopping) throw new LaunchError('the Redis server was stopped');
+        await proc?.terminate(5000);
+        await launch();
+      },
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err instanceof LaunchError ? err : new LaunchError(err instanceof Error ? err.message : String(err));

@@ -25,6 +25,12 @@ export interface InOrderDelivery {
   hold(roomId: string): (next?: number) => void;
   /** Feeds messages from the bus; they come out of `deliver` in seq order, each once. */
   push(roomId: string, messages: readonly ChatMessage[]): void;
+  /**
+   * Seqs up to `highest` may have been published while this node was not listening (its
+   * subscription was lost and made again): what has not arrived within the gap timeout is read
+   * from the store like any gap. A no-op for a room not started yet or already past `highest`.
+   */
+  catchUp(roomId: string, highest: number): void;
   /** Seqs that will never be stored: delivery moves past them without waiting for the gap timeout. */
   skip(roomId: string, seqs: readonly number[]): void;
   /** Drops a room's state and timer (its last local member left). */
@@ -39,12 +45,17 @@ interface Pending {
   skipped: number[];
 }
 
+/** Messages one gap fill reads from the store at most; older ones in the gap are passed over. */
+export const MAX_GAP_FILL = 1000;
+
 /** A held seq that will never be stored: passed over, never delivered. */
 const SKIPPED = Symbol('skipped');
 
 interface RoomState {
   /** The next seq to deliver. */
   next: number;
+  /** Seqs up to here are known to exist (`catchUp`): the gap up to it stays open even with nothing held. */
+  horizon: number;
   /** Messages (or skipped seqs) above `next`, waiting for the gap below them to fill. */
   held: Map<number, ChatMessage | typeof SKIPPED>;
   timer: NodeJS.Timeout | undefined;
@@ -107,7 +118,7 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
   function settle(roomId: string, state: RoomState, out: ChatMessage[], progressed = out.length > 0): void {
     deliver(roomId, out);
     if (rooms.get(roomId) !== state) return; // forgotten or closed inside deliver
-    if (state.held.size === 0) {
+    if (!gapOpen(state)) {
       clearTimer(state);
       state.failedFetches = 0;
       return;
@@ -121,11 +132,17 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     }
   }
 
+  /** Something is missing below what is held, or below the catch-up horizon. */
+  function gapOpen(state: RoomState): boolean {
+    return state.held.size > 0 || state.next <= state.horizon;
+  }
+
   function fillGap(roomId: string, state: RoomState): void {
     state.timer = undefined;
-    if (closed || rooms.get(roomId) !== state || state.held.size === 0) return;
-    const after = state.next - 1;
-    const upto = Math.min(...state.held.keys()) - 1;
+    if (closed || rooms.get(roomId) !== state || !gapOpen(state)) return;
+    const upto = state.held.size > 0 ? Math.min(...state.held.keys()) - 1 : state.horizon;
+    // A long outage can leave a long gap: its members get the latest part live and page back for the rest.
+    const after = Math.max(state.next - 1, upto - MAX_GAP_FILL);
     state.fetching = true;
     Promise.resolve()
       .then(() => opts.fetchRange(roomId, after, upto))
@@ -165,7 +182,7 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
   }
 
   function startRoom(roomId: string, next: number): RoomState {
-    const state: RoomState = { next, held: new Map(), timer: undefined, fetching: false, failedFetches: 0 };
+    const state: RoomState = { next, horizon: next - 1, held: new Map(), timer: undefined, fetching: false, failedFetches: 0 };
     rooms.set(roomId, state);
     return state;
   }
@@ -227,6 +244,12 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     },
     push,
     skip,
+    catchUp(roomId, highest) {
+      const state = rooms.get(roomId);
+      if (closed || !state || highest < state.next || highest <= state.horizon) return;
+      state.horizon = highest;
+      settle(roomId, state, []);
+    },
     forget,
     close() {
       if (closed) return;

@@ -6,7 +6,7 @@ export { createMemorySeqAllocator } from './memory-seq';
 export { createRedisSeqAllocator } from './redis-seq';
 export { coalesceSeqReservations } from './coalesced-seq';
 export type { SeqRedisClient } from './redis-seq';
-export { createInOrderDelivery } from './in-order';
+export { createInOrderDelivery, MAX_GAP_FILL } from './in-order';
 export { createPublishRetry } from './publish-retry';
 export type { PublishRetry, PublishRetryOptions } from './publish-retry';
 export type { InOrderDelivery, InOrderDeliveryOptions } from './in-order';

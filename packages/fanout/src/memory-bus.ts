@@ -111,6 +111,9 @@ export function createMemoryBus(
     onSkipped(h) {
       skippedHandler = h;
     },
+    onResubscribed() {
+      // Nothing between publisher and subscriber can drop: there is nothing to catch up on.
+    },
     subscribedRooms() {
       return new Set(subscribed);
     },

@@ -57,6 +57,7 @@ export function createRedisBus(
   let handler: ((roomId: string, messages: ChatMessage[]) => void) | undefined;
   let membersHandler: ((roomId: string) => void) | undefined;
   let skippedHandler: ((roomId: string, seqs: number[]) => void) | undefined;
+  let resubscribedHandler: ((roomIds: string[]) => void) | undefined;
   let closed = false;
   /**
    * Batches this bus handed to its own handler at publish time, by payload, so
@@ -124,9 +125,31 @@ export function createRedisBus(
   // on by default; Cluster's sharded subscribers do the same). We re-issue our
   // own set anyway: SSUBSCRIBE is idempotent on the server, and this also
   // covers clients built with autoResubscribe: false and subscriptions whose
-  // command was lost with the old connection.
+  // command was lost with the old connection. Then the node hears which rooms
+  // were re-subscribed: what was published while the connection was down
+  // never reached it.
   const onReady = (): void => {
-    for (const channel of rooms.values()) sub.ssubscribe(channel).catch(onError);
+    const again = [...rooms];
+    if (again.length === 0) return;
+    void Promise.all(
+      again.map(([roomId, channel]) =>
+        sub.ssubscribe(channel).then(
+          () => roomId,
+          (err: unknown) => {
+            onError(err);
+            return undefined;
+          },
+        ),
+      ),
+    ).then((resubscribed) => {
+      const roomIds = resubscribed.filter((r): r is string => r !== undefined && rooms.has(r));
+      if (closed || roomIds.length === 0 || !resubscribedHandler) return;
+      try {
+        resubscribedHandler(roomIds);
+      } catch (err) {
+        onError(err);
+      }
+    });
   };
 
   sub.on('smessageBuffer', onMessage);
@@ -204,6 +227,9 @@ export function createRedisBus(
     },
     onSkipped(h) {
       skippedHandler = h;
+    },
+    onResubscribed(h) {
+      resubscribedHandler = h;
     },
     subscribedRooms() {
       return new Set(rooms.keys());

@@ -30,6 +30,12 @@ export interface RoomBus {
   publishSkipped(roomId: string, seqs: readonly number[]): Promise<void>;
   /** One handler per bus, for every subscribed room's skipped seqs. */
   onSkipped(handler: (roomId: string, seqs: number[]) => void): void;
+  /**
+   * One handler per bus, called after this node's subscriptions were lost and made again (the
+   * subscriber connection dropped, Redis restarted) with the rooms re-subscribed: anything
+   * published to them in between never reached this node. An in-process bus never calls it.
+   */
+  onResubscribed(handler: (roomIds: string[]) => void): void;
   subscribedRooms(): ReadonlySet<string>;
   /** Idempotent. Does not close clients passed in. */
   close(): Promise<void>;

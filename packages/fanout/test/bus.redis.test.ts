@@ -104,10 +104,15 @@ describe('redis bus', () => {
         got.set(roomId, seqs);
       });
       for (const r of rooms) await b.subscribe(r);
+      const resubscribed: string[][] = [];
+      b.onResubscribed((roomIds) => resubscribed.push(roomIds));
 
       const reconnected = nextEvent(sub, 'ready');
       expect(await killByName(admin, subName)).toBe(1);
       await reconnected;
+      // The node hears which rooms it may have missed messages of.
+      await waitFor(() => resubscribed.length === 1, 'the re-subscribed rooms');
+      expect([...resubscribed[0]!].sort()).toEqual([...rooms].sort());
 
       // Probe each room until its delivery resumes (a polling deadline, no sleeps).
       let seq = 0;

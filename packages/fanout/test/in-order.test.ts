@@ -1,5 +1,5 @@
 import type { ChatMessage } from '@chat/protocol';
-import { createInOrderDelivery } from '../src';
+import { MAX_GAP_FILL, createInOrderDelivery } from '../src';
 import type { InOrderDeliveryOptions } from '../src';
 import { msg } from './helpers';
 
@@ -134,6 +134,48 @@ describe('in-order delivery', () => {
     expect(out).toEqual([]);
     current(20);
     expect(seqs(out)).toEqual([[20]]);
+    delivery.close();
+  });
+
+  test('a catch-up opens a gap up to the highest seq: what arrives in time is delivered, the rest read from the store', async () => {
+    const { delivery, out, fetches } = setup([12, 13]);
+    delivery.push(R, [msg(R, 10)]);
+    delivery.catchUp(R, 13);
+    delivery.push(R, [msg(R, 11)]); // published late, arrives in time
+    expect(seqs(out)).toEqual([[10], [11]]);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(fetches).toEqual([[R, 11, 13]]);
+    expect(seqs(out)).toEqual([[10], [11], [12, 13]]);
+    delivery.push(R, [msg(R, 14)]);
+    expect(seqs(out)).toEqual([[10], [11], [12, 13], [14]]);
+    delivery.close();
+  });
+
+  test('a catch-up at or below what was delivered, or for a room not started or held, does nothing', () => {
+    const { delivery, out } = setup();
+    delivery.push(R, [msg(R, 5)]);
+    delivery.catchUp(R, 5);
+    delivery.catchUp('never-seen', 9);
+    const begin = delivery.hold('held');
+    delivery.catchUp('held', 9);
+    expect(jest.getTimerCount()).toBe(0);
+    begin(10);
+    delivery.push('held', [msg('held', 10)]);
+    expect(seqs(out)).toEqual([[5], [10]]);
+    delivery.close();
+  });
+
+  test('one gap fill reads at most MAX_GAP_FILL messages: the latest ones; older seqs are passed over', async () => {
+    const stored = Array.from({ length: MAX_GAP_FILL + 5 }, (_, i) => i + 2);
+    const { delivery, out, fetches } = setup(stored);
+    delivery.push(R, [msg(R, 1)]);
+    delivery.catchUp(R, MAX_GAP_FILL + 6);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(fetches).toEqual([[R, 6, MAX_GAP_FILL + 6]]);
+    expect(out[1]![0]!.seq).toBe(7);
+    expect(out[1]).toHaveLength(MAX_GAP_FILL);
+    delivery.push(R, [msg(R, MAX_GAP_FILL + 7)]);
+    expect(out[2]!.map((m) => m.seq)).toEqual([MAX_GAP_FILL + 7]);
     delivery.close();
   });
 

@@ -126,6 +126,17 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   deps.bus.onSkipped((roomId, seqs) => delivery.skip(roomId, seqs));
   // Joins and leaves anywhere in the cluster (announced or not, reaped or not) reach here as a signal.
   deps.bus.onMembersChanged((roomId) => membersThrottle.request(roomId));
+  // Subscriptions lost and made again (Redis restarted, the subscriber connection dropped): what was
+  // published meanwhile never arrived. In-order delivery reads it from the store; `members` is refreshed.
+  deps.bus.onResubscribed((roomIds) => {
+    for (const roomId of roomIds) {
+      membersThrottle.request(roomId);
+      chat.highestSeq(roomId).then(
+        (highest) => delivery.catchUp(roomId, highest),
+        (err: unknown) => logger.warn({ err, roomId }, 'catching up a re-subscribed room failed'),
+      );
+    }
+  });
 
   /**
    * Subscribes to a room's bus channel, then starts its in-order delivery after the room's highest
