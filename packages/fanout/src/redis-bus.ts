@@ -20,6 +20,10 @@ export interface ShardedPubSubClient {
   readonly status?: string;
 }
 
+/** A re-subscription Redis refused is tried again after this, doubling up to the maximum. */
+const RESUBSCRIBE_RETRY_MS = 500;
+const MAX_RESUBSCRIBE_RETRY_MS = 10_000;
+
 /** Own batches whose Redis echo is still expected: at most this many, for at most this long. */
 const MAX_PENDING_ECHOES = 10_000;
 const ECHO_TTL_MS = 30_000;
@@ -121,6 +125,49 @@ export function createRedisBus(
     }
   };
 
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Subscribes the rooms again and reports the ones done to the node; rooms
+   * Redis refused (still loading, a permission, a shard moving) are tried
+   * again with backoff rather than left deaf until the next reconnect.
+   */
+  function resubscribe(roomIds: string[], retryMs: number): void {
+    void Promise.all(
+      roomIds.map((roomId) => {
+        const channel = rooms.get(roomId);
+        if (channel === undefined) return undefined; // left meanwhile
+        return sub.ssubscribe(channel).then(
+          () => ({ roomId, ok: true }),
+          (err: unknown) => {
+            onError(err);
+            return { roomId, ok: false };
+          },
+        );
+      }),
+    ).then((results) => {
+      if (closed) return;
+      const wanted = results.filter((r): r is { roomId: string; ok: boolean } => r !== undefined && rooms.has(r.roomId));
+      const done = wanted.filter((r) => r.ok).map((r) => r.roomId);
+      const failed = wanted.filter((r) => !r.ok).map((r) => r.roomId);
+      if (done.length > 0) reportResubscribed(done);
+      if (failed.length > 0 && !retryTimer) {
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          resubscribe(failed, Math.min(retryMs * 2, MAX_RESUBSCRIBE_RETRY_MS));
+        }, retryMs);
+      }
+    });
+  }
+
+  function reportResubscribed(roomIds: string[]): void {
+    try {
+      resubscribedHandler?.(roomIds);
+    } catch (err) {
+      onError(err);
+    }
+  }
+
   // ioredis re-issues SSUBSCRIBE itself after a reconnect (autoResubscribe,
   // on by default; Cluster's sharded subscribers do the same). We re-issue our
   // own set anyway: SSUBSCRIBE is idempotent on the server, and this also
@@ -129,27 +176,9 @@ export function createRedisBus(
   // were re-subscribed: what was published while the connection was down
   // never reached it.
   const onReady = (): void => {
-    const again = [...rooms];
-    if (again.length === 0) return;
-    void Promise.all(
-      again.map(([roomId, channel]) =>
-        sub.ssubscribe(channel).then(
-          () => roomId,
-          (err: unknown) => {
-            onError(err);
-            return undefined;
-          },
-        ),
-      ),
-    ).then((resubscribed) => {
-      const roomIds = resubscribed.filter((r): r is string => r !== undefined && rooms.has(r));
-      if (closed || roomIds.length === 0 || !resubscribedHandler) return;
-      try {
-        resubscribedHandler(roomIds);
-      } catch (err) {
-        onError(err);
-      }
-    });
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = undefined;
+    if (rooms.size > 0) resubscribe([...rooms.keys()], RESUBSCRIBE_RETRY_MS);
   };
 
   sub.on('smessageBuffer', onMessage);
@@ -240,6 +269,8 @@ export function createRedisBus(
       closed = true;
       sub.off('smessageBuffer', onMessage);
       sub.off('ready', onReady);
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = undefined;
       const channels = [...rooms.values()];
       rooms.clear();
       byChannel.clear();

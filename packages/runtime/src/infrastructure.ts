@@ -213,8 +213,12 @@ function connectRedis(config: Config, logger: Logger, metrics: Metrics) {
   // Named connections: operators (and the reconnect test) can find a node's clients in CLIENT LIST.
   // Auto-pipelining on the command connection: the rate-limit, seq and presence
   // commands of every send handled in one turn of the event loop share one write.
-  const make = (role: string, enableAutoPipelining = false): RedisClient => {
+  // The bus's subscriber re-subscribes its rooms itself (retrying what Redis refuses, then telling the
+  // node what it may have missed), so ioredis's own re-subscription is off there: a refused one is an
+  // unhandled rejection inside ioredis, which would end the process.
+  const make = (role: string, opts: { enableAutoPipelining?: boolean; autoResubscribe?: boolean } = {}): RedisClient => {
     const connectionName = `${config.REDIS_KEY_PREFIX}:${config.nodeId}:${role}`;
+    const { enableAutoPipelining = false, autoResubscribe = true } = opts;
     const client: RedisClient =
       config.redisClusterNodes.length > 0
         ? new Cluster(config.redisClusterNodes, {
@@ -222,15 +226,15 @@ function connectRedis(config: Config, logger: Logger, metrics: Metrics) {
             enableAutoPipelining,
             redisOptions: { maxRetriesPerRequest: 3, connectionName },
           } as ConstructorParameters<typeof Cluster>[1])
-        : new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3, connectionName, enableAutoPipelining });
+        : new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3, connectionName, enableAutoPipelining, autoResubscribe });
     client.on('error', (err: unknown) => {
       metrics.redisErrors.inc();
       logger.warn({ err }, 'redis error');
     });
     return client;
   };
-  const commands = make('commands', true);
-  const busSub = make('bus-sub');
+  const commands = make('commands', { enableAutoPipelining: true });
+  const busSub = make('bus-sub', { autoResubscribe: false });
   const adapterSub = make('adapter-sub');
   return { commands, busSub, adapterSub, all: [commands, busSub, adapterSub] };
 }
