@@ -1,6 +1,7 @@
 import { startApiNode } from '@chat/api';
 import type { RunningNode } from '@chat/runtime';
-import { REDIS_URL, connect, dropRedisKeys, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
+import type { SessionView } from '@chat/protocol';
+import { REDIS_URL, connect, dropRedisKeys, newSession, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
 import { startSocketNode } from '../src';
 
@@ -13,6 +14,11 @@ export interface InProcessNodes {
   s2: SocketNode;
   /** Connects to a socket node and joins the room; the client is closed by `closeClients`. */
   openOn(node: SocketNode, token: string, roomId: string): Promise<TestClient>;
+  /**
+   * Two users in one new room, `a` on socket-1 and `b` on socket-2, once `a`'s join announcement
+   * has reached `b` through the bus. Their clients are closed with the others.
+   */
+  pairAcrossNodes(): Promise<{ sa: SessionView; sb: SessionView; a: TestClient; b: TestClient }>;
   closeClients(): void;
   close(): Promise<void>;
 }
@@ -22,14 +28,23 @@ export async function startInProcessNodes(env: Record<string, string>): Promise<
   const api = await startApiNode({ ...env, NODE_ID: 'api-1' });
   const s1 = await startSocketNode({ ...env, NODE_ID: 'socket-1' });
   const s2 = await startSocketNode({ ...env, NODE_ID: 'socket-2' });
+  const openOn = async (node: SocketNode, token: string, roomId: string): Promise<TestClient> => {
+    const c = await connect(node.url, { token, roomId });
+    clients.push(c);
+    return c;
+  };
   return {
     api,
     s1,
     s2,
-    async openOn(node, token, roomId) {
-      const c = await connect(node.url, { token, roomId });
-      clients.push(c);
-      return c;
+    openOn,
+    async pairAcrossNodes() {
+      const sb = await newSession(api.url);
+      const sa = await newSession(api.url, { chatroomName: sb.chatroomName });
+      const b = await openOn(s2, sb.token, sb.roomId);
+      const a = await openOn(s1, sa.token, sa.roomId);
+      await b.waitForMessage((m) => m.event === 'join' && m.userId === sa.userId, "a's join, across the nodes");
+      return { sa, sb, a, b };
     },
     closeClients: () => clients.splice(0).forEach((c) => c.close()),
     async close() {

@@ -2,8 +2,6 @@ import Redis from 'ioredis';
 import { startRedisServer } from '@chat/devcluster';
 import type { RedisServerHandle } from '@chat/devcluster';
 import type { ChatMessage } from '@chat/protocol';
-import { connect, newSession } from '@chat/testkit';
-import type { TestClient } from '@chat/testkit';
 import { startLocalInProcessNodes } from './in-process-nodes';
 import type { InProcessNodes } from './in-process-nodes';
 
@@ -16,7 +14,6 @@ jest.setTimeout(60_000);
 let redis: RedisServerHandle;
 let admin: Redis;
 let nodes: InProcessNodes;
-const clients: TestClient[] = [];
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -25,20 +22,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  clients.forEach((c) => c.close());
   await nodes?.close();
   await admin?.quit();
   await redis?.stop();
 }, 60_000);
 
 test('a message stored while Redis refused its publish reaches the other node once Redis takes it', async () => {
-  const sb = await newSession(nodes.api.url);
-  const sa = await newSession(nodes.api.url, { chatroomName: sb.chatroomName });
-  const b = await connect(nodes.s2.url, { token: sb.token, roomId: sb.roomId });
-  clients.push(b);
-  const a = await connect(nodes.s1.url, { token: sa.token, roomId: sa.roomId });
-  clients.push(a);
-  await b.waitForMessage((m) => m.event === 'join' && m.userId === sa.userId, "a's join, across the nodes");
+  const { sa, a, b } = await nodes.pairAcrossNodes();
 
   await admin.call('ACL', 'SETUSER', 'default', '-spublish');
   const ack = await a.request<{ message: ChatMessage }>('message', { roomId: sa.roomId, content: 'stored while Redis refused the publish' });

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { startRedisServer } from '@chat/devcluster';
 import type { RedisServerHandle } from '@chat/devcluster';
 import type { ChatMessage } from '@chat/protocol';
-import { connect, newSession, request, waitUntil } from '@chat/testkit';
+import { request, waitUntil } from '@chat/testkit';
 import type { TestClient } from '@chat/testkit';
 import { startLocalInProcessNodes } from './in-process-nodes';
 import type { InProcessNodes } from './in-process-nodes';
@@ -15,7 +15,6 @@ jest.setTimeout(60_000);
 
 let redis: RedisServerHandle;
 let nodes: InProcessNodes;
-const clients: TestClient[] = [];
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -28,7 +27,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  clients.forEach((c) => c.close());
   await nodes?.close();
   await redis?.stop();
 }, 60_000);
@@ -46,13 +44,7 @@ async function sendUntilAcked(c: TestClient, roomId: string, content: string): P
 }
 
 test('after a Redis restart the nodes take sends, carry messages between them and show their users online again', async () => {
-  const sa = await newSession(nodes.api.url);
-  const sb = await newSession(nodes.api.url, { chatroomName: sa.chatroomName });
-  const a = await connect(nodes.s1.url, { token: sa.token, roomId: sa.roomId });
-  clients.push(a);
-  const b = await connect(nodes.s2.url, { token: sb.token, roomId: sb.roomId });
-  clients.push(b);
-  await a.waitForMessage((m) => m.event === 'join' && m.userId === sb.userId, "b's join, across the nodes");
+  const { sa, sb, a, b } = await nodes.pairAcrossNodes();
   const before = await sendUntilAcked(a, sa.roomId, 'before');
   await b.waitForMessage((m) => m.id === before.id, 'a message before the restart');
 
