@@ -33,6 +33,8 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
    * user's last one is reported through onDepartures, like a reaped one.
    */
   const failedLeaves = new Map<string, ConnRef>();
+  /** The backend forgot this node and its connections are not all back yet (see `restoreOwnConnections`). */
+  let restorePending = false;
   /** When the current run of successful heartbeats began; undefined while they fail. */
   let beatingSince: number | undefined;
   /**
@@ -103,7 +105,12 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
       });
       await Promise.all(sends);
     }
-    if (rooms.size > 0) opts.onRestored([...rooms]);
+    if (rooms.size === 0) return;
+    try {
+      opts.onRestored([...rooms]);
+    } catch (err) {
+      report(err);
+    }
   }
 
   /** Departures found in the background (reaping, retried leaves) go to onDepartures, whose errors go to onError. */
@@ -132,19 +139,29 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     try {
       const wasRegistered = await backend.heartbeat(nodeId);
       beatingSince ??= Date.now();
-      const forgotten = beaten && !wasRegistered;
-      beaten = true;
-      if (forgotten) {
+      if (beaten && !wasRegistered) {
         // Redis lost its data, or we stalled past nodeTtlMs and survivors reaped us.
         report(new Error(`presence: node ${nodeId} was no longer registered; adding its ${own.size} connection(s) back`));
-        await restoreOwnConnections();
+        restorePending = true;
       }
+      beaten = true;
     } catch (err) {
       beatingSince = undefined;
       report(err);
       return;
     }
+    if (restorePending) await retryRestore();
     if (failedLeaves.size > 0) await retryFailedLeaves();
+  }
+
+  /** The heartbeat re-registered the node, so only this flag remembers that a restore is still owed. */
+  async function retryRestore(): Promise<void> {
+    try {
+      await restoreOwnConnections();
+      restorePending = false;
+    } catch (err) {
+      report(err); // tried again after the next heartbeat
+    }
   }
 
   /**

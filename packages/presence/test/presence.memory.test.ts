@@ -34,18 +34,25 @@ describe('memory presence', () => {
   });
 });
 
-/** A memory backend that fails every call while `down`, as an unreachable Redis does; counts each node's successful heartbeats. */
+/**
+ * A memory backend that fails every call while `down` (or only the calls named in `failing`), as an
+ * unreachable Redis does; counts each node's successful heartbeats; `wipe` forgets everything, as a
+ * Redis restarted without its data does.
+ */
 function flakyBackend() {
   const beats = new Map<string, number>();
-  const inner = memoryBackend(createMemoryPresenceState(), Date.now);
+  const state = createMemoryPresenceState();
+  const inner = memoryBackend(state, Date.now);
   const flaky = {
     down: false,
+    failing: new Set<keyof PresenceBackend>(),
     beatsOf: (nodeId: string) => beats.get(nodeId) ?? 0,
+    wipe: () => Object.values(state).forEach((m: Map<unknown, unknown>) => m.clear()),
     backend: new Proxy(inner, {
       get(target, prop: keyof PresenceBackend) {
         const fn = target[prop] as (...args: unknown[]) => Promise<unknown>;
         return async (...args: unknown[]) => {
-          if (flaky.down) throw new Error('backend unreachable');
+          if (flaky.down || flaky.failing.has(prop)) throw new Error('backend unreachable');
           const result = await fn.apply(target, args);
           if (prop === 'heartbeat') beats.set(String(args[0]), flaky.beatsOf(String(args[0])) + 1);
           return result;
@@ -103,6 +110,27 @@ describe('presence across a backend outage', () => {
       await waitFor(() => departures.length > 0, 'the leave sent again');
       expect(departures).toEqual([{ roomId: 'r', member: u }]);
       expect(await a.isOnline('r', 'u')).toBe(false);
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('connections the node could not add back after the backend forgot it are added at a later heartbeat', async () => {
+    const flaky = flakyBackend();
+    const restored: string[][] = [];
+    const a = createPresenceNode(flaky.backend, { ...opts, onRestored: (rooms) => restored.push(rooms), nodeId: 'a' });
+    try {
+      a.start();
+      await a.join('r', u, 'c1');
+      const beats = flaky.beatsOf('a');
+      flaky.failing.add('join');
+      flaky.wipe();
+      await waitFor(() => flaky.beatsOf('a') >= beats + 3, 'heartbeats while the joins fail');
+      expect(await a.isOnline('r', 'u')).toBe(false);
+      flaky.failing.clear();
+      await waitFor(() => restored.length > 0, 'the connections added back');
+      expect(restored).toEqual([['r']]);
+      expect(await a.isOnline('r', 'u')).toBe(true);
     } finally {
       await a.close();
     }
