@@ -131,12 +131,17 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   deps.bus.onResubscribed((roomIds) => {
     for (const roomId of roomIds) {
       membersThrottle.request(roomId);
-      chat.highestSeq(roomId).then(
-        (highest) => delivery.catchUp(roomId, highest),
-        (err: unknown) => logger.warn({ err, roomId }, 'catching up a re-subscribed room failed'),
-      );
+      void highestSeq(roomId).then((highest) => highest !== undefined && delivery.catchUp(roomId, highest));
     }
   });
+
+  /** The room's highest reserved seq, or undefined (logged) when it cannot be read. */
+  function highestSeq(roomId: string): Promise<number | undefined> {
+    return chat.highestSeq(roomId).catch((err: unknown) => {
+      logger.warn({ err, roomId }, "reading a room's highest seq failed");
+      return undefined;
+    });
+  }
 
   /**
    * Subscribes to a room's bus channel, then starts its in-order delivery after the room's highest
@@ -151,15 +156,9 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       delivery.forget(roomId);
       throw err;
     }
-    begin(
-      await chat.highestSeq(roomId).then(
-        (highest) => highest + 1,
-        (err: unknown) => {
-          logger.warn({ err, roomId }, 'reading the highest seq failed; delivery starts at the first message seen');
-          return undefined;
-        },
-      ),
-    );
+    // Unreadable: delivery starts at the first message seen.
+    const highest = await highestSeq(roomId);
+    begin(highest === undefined ? undefined : highest + 1);
   }
 
   /** One `message` frame per message to the room's other sockets; the batch group's go through the batcher. */
