@@ -29,15 +29,47 @@ const envSchema = z.object({
   /** Namespace of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('chat'),
   TOKEN_SECRET: z.string().min(32, 'TOKEN_SECRET must be at least 32 characters').optional(),
-  TOKEN_TTL_SEC: z.coerce.number().int().positive().default(24 * 3600),
+  /** At most 30 days: a leaked token must not be good forever. */
+  TOKEN_TTL_SEC: z.coerce.number().int().positive().max(30 * 24 * 3600, 'TOKEN_TTL_SEC must be at most 2592000 (30 days)').default(24 * 3600),
+  /** `off`: only app users (APP_JWT_*) get sessions; nickname sessions are refused with `forbidden`. */
+  GUEST_SESSIONS: flag.default(true),
+  /** App-issued identity: HS256 secret (>= 32 characters) or a PEM public key (RS256/ES256) for `POST /api/v1/sessions/exchange`. */
+  APP_JWT_SECRET: z.string().min(32, 'APP_JWT_SECRET must be at least 32 characters').optional(),
+  APP_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  APP_JWT_ISSUER: z.string().min(1).optional(),
+  APP_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Comma-separated keys for the server API (`POST /api/v1/rooms/:id/messages`); unset: the route is 404. */
+  SERVER_API_KEYS: z.string().optional(),
+  /** Proxies in front of the node whose X-Forwarded-For is trusted: 0 embedded, 1 behind the load balancer. */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Internal listener for /metrics (and the probes); never the public port. 0 picks a free port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** A CA bundle (PEM file) to verify MySQL's TLS certificate with; `?ssl=true` in MYSQL_URL turns TLS on with the system CAs. */
+  MYSQL_SSL_CA: z.string().min(1).optional(),
+  /** Redis ACL user and password, for REDIS_URL and REDIS_CLUSTER_NODES alike (a password in REDIS_URL works too). */
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  /** `on`: TLS to every node of REDIS_CLUSTER_NODES (REDIS_URL says it with rediss://). */
+  REDIS_TLS: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.string().default('*'),
   MESSAGE_RATE_LIMIT: rateRule.default({ points: 20, durationSec: 1 }),
   SESSION_RATE_LIMIT: rateRule.default({ points: 120, durationSec: 60 }),
+  /** History reads (socket `history` and REST) per user, cluster-wide. */
+  HISTORY_RATE_LIMIT: rateRule.default({ points: 10, durationSec: 1 }),
+  /** Socket handshakes per client address, cluster-wide. */
+  CONNECT_ADDRESS_RATE_LIMIT: rateRule.default({ points: 300, durationSec: 60 }),
+  /** Events (requests of any kind) one socket may send, per socket. */
+  SOCKET_EVENT_RATE_LIMIT: rateRule.default({ points: 50, durationSec: 1 }),
   /** Socket handshakes per user, cluster-wide: each may post join and leave announcements. */
   CONNECT_RATE_LIMIT: rateRule.default({ points: 30, durationSec: 60 }),
   /** Sockets one user may hold open on one node at once. */
   CONNECTIONS_PER_USER_MAX: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Sockets one client address may hold open on one node at once. */
+  CONNECTIONS_PER_ADDRESS_MAX: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  /** Messages one handshake or `join` with `afterSeq` replays at most; past it the client pages with history. */
+  RESUME_MAX: z.coerce.number().int().min(0).max(100_000).default(1000),
   /** Bytes waiting for one client past which its connection is closed (it stopped reading). */
   CLIENT_QUEUE_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   GROUP_COMMIT: flag.default(true),
@@ -67,6 +99,10 @@ export interface Config extends Env {
   clustered: boolean;
   redisClusterNodes: Array<{ host: string; port: number }>;
   corsOrigins: '*' | string[];
+  /** SERVER_API_KEYS split; empty: no server API. */
+  serverApiKeys: string[];
+  /** App-issued identity, when APP_JWT_SECRET or APP_JWT_PUBLIC_KEY is set. */
+  appJwt?: { secret?: string; publicKeyPem?: string; issuer?: string; audience?: string };
 }
 
 /** Parses the environment (passed in; only main.ts reads process.env). Throws a readable error. */
@@ -88,8 +124,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new Error('invalid configuration:\n  TOKEN_SECRET: required when REDIS_URL or REDIS_CLUSTER_NODES is set (every node must verify every token)');
   }
   const corsOrigins = e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS.split(',').map((s) => s.trim());
+  if (e.APP_JWT_SECRET && e.APP_JWT_PUBLIC_KEY) {
+    throw new Error('invalid configuration:\n  APP_JWT_SECRET, APP_JWT_PUBLIC_KEY: set one of them, not both');
+  }
+  const serverApiKeys = (e.SERVER_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  if (serverApiKeys.some((k) => k.length < 32)) {
+    throw new Error('invalid configuration:\n  SERVER_API_KEYS: every key must be at least 32 characters');
+  }
+  const appJwt =
+    e.APP_JWT_SECRET || e.APP_JWT_PUBLIC_KEY
+      ? {
+          ...(e.APP_JWT_SECRET ? { secret: e.APP_JWT_SECRET } : {}),
+          // Environments often carry a PEM on one line with literal \n.
+          ...(e.APP_JWT_PUBLIC_KEY ? { publicKeyPem: e.APP_JWT_PUBLIC_KEY.replace(/\\n/g, '\n') } : {}),
+          ...(e.APP_JWT_ISSUER ? { issuer: e.APP_JWT_ISSUER } : {}),
+          ...(e.APP_JWT_AUDIENCE ? { audience: e.APP_JWT_AUDIENCE } : {}),
+        }
+      : undefined;
   return {
     ...e,
+    serverApiKeys,
+    ...(appJwt ? { appJwt } : {}),
     DATA_DIR: path.resolve(e.DATA_DIR),
     nodeId: e.NODE_ID ?? `${os.hostname()}-${process.pid}`,
     clustered,

@@ -11,7 +11,7 @@ import type { InProcessNodes, SocketNode } from './in-process-nodes';
 // REDIS_CLUSTER_NODES against a real 3-master Redis Cluster: socket.io's
 // sharded adapter (Redis 7 sharded pub/sub, dynamic subscriptions) and our
 // room bus both run on cluster slots. Black-box behaviour through HAProxy on a
-// Redis Cluster is in packages/devcluster/test/wire.sharded.test.ts; this file
+// Redis Cluster is in tools/devcluster/test/wire.sharded.test.ts; this file
 // looks inside the nodes: adapter requests across nodes and per-node metrics.
 jest.setTimeout(60_000);
 

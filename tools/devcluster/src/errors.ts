@@ -1,17 +1,15 @@
-import { ChatError } from '@chat/protocol';
-
 /**
  * A node, the load balancer or Redis did not come up (or go down) in time.
  * Carries the process name and the tail of its log so the message alone is
- * enough to see why; code `unavailable` because the cluster is not usable.
+ * enough to see why. A launcher error, not a wire error: it never reaches a client.
  */
-export class LaunchError extends ChatError {
+export class LaunchError extends Error {
   constructor(
     message: string,
     readonly processName?: string,
     readonly logTail?: string,
   ) {
-    super('unavailable', logTail ? `${message}\n--- last lines of ${processName ?? 'log'} ---\n${logTail}` : message);
+    super(logTail ? `${message}\n--- last lines of ${processName ?? 'log'} ---\n${logTail}` : message);
     this.name = 'LaunchError';
   }
 }

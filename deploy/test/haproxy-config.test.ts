@@ -1,12 +1,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { COMPOSE_LB_OPTIONS, checkHaproxyConfig, haproxyInstalled, renderHaproxyConfig } from '../src';
+import { COMPOSE_LB_OPTIONS, renderHaproxyConfig } from '../index';
+import { run } from './support/repo';
 
-const COMPOSE_CFG = path.resolve(__dirname, '../../../deploy/haproxy/haproxy.compose.cfg');
+const COMPOSE_CFG = path.resolve(__dirname, '../haproxy/haproxy.compose.cfg');
+
+/** `haproxy -c` on a file: its output when valid; throws otherwise. */
+async function checkHaproxyConfig(file: string): Promise<string> {
+  const res = await run('haproxy', ['-c', '-f', file]);
+  // `pnpm test` installs it first (scripts/ensure-test-tools.sh); a missing binary is a failure, not a skip.
+  if (res.missing) throw new Error('haproxy is not installed (apt-get install -y haproxy)');
+  if (res.code !== 0) throw new Error(`${res.stdout}${res.stderr}`);
+  return `${res.stdout}${res.stderr}`;
+}
 
 describe('haproxy config generator', () => {
-  it('the committed compose config is the generator output (regenerate with src/render-haproxy.ts)', () => {
+  it('the committed compose config is the generator output (regenerate with deploy/haproxy/render.ts)', () => {
     expect(fs.readFileSync(COMPOSE_CFG, 'utf8')).toBe(renderHaproxyConfig(COMPOSE_LB_OPTIONS));
   });
 
@@ -36,8 +46,6 @@ describe('haproxy config generator', () => {
   });
 
   it('renders configs haproxy accepts', async () => {
-    // `pnpm test` installs it first (scripts/ensure-test-tools.sh); a missing binary is a failure, not a skip.
-    if (!(await haproxyInstalled())) throw new Error('haproxy is not installed (apt-get install -y haproxy)');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haproxy-cfg-test-'));
     try {
       const file = path.join(dir, 'static.cfg');

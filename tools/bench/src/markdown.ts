@@ -7,7 +7,7 @@ export const BENCHMARKS_FILE = path.resolve(__dirname, '../../../BENCHMARKS.md')
 
 const HEADER = `# Benchmarks
 
-Measured by the scripts in \`packages/bench\` (\`pnpm bench <name>\`), which start
+Measured by the scripts in \`tools/bench\` (\`pnpm bench <name>\`), which start
 real deployments on loopback (nodes, HAProxy, MariaDB, Redis), drive them with
 \`@chat/loadtest\` and rewrite their own section of this file. Every figure
 below comes from the run printed with it; comparisons are ratios measured in

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LaunchError } from './errors';
 import { HaproxyProcess, type LbServerState } from './haproxy';
-import { renderHaproxyConfig } from './haproxy-config';
+import { renderHaproxyConfig } from '@chat/deploy';
 import { freePort } from './ports';
 import { ManagedProcess, describeExit, type ExitInfo } from './process';
 import { httpGet, pollUntil } from './wait';

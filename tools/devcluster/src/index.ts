@@ -4,8 +4,6 @@ export { startRedisCluster } from './redis-cluster';
 export type { RedisClusterHandle, RedisClusterOptions } from './redis-cluster';
 export { startRedisServer } from './redis-server';
 export type { RedisServerHandle } from './redis-server';
-export { renderHaproxyConfig, COMPOSE_LB_OPTIONS, HEALTH, SOCKET_PATH_PREFIX } from './haproxy-config';
-export type { LbOptions, LbServer, StaticLbOptions, DnsLbOptions } from './haproxy-config';
 export { checkHaproxyConfig, haproxyInstalled } from './haproxy';
 export type { LbServerState } from './haproxy';
 export type { ExitInfo } from './process';
