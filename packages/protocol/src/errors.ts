@@ -7,6 +7,9 @@ export const ERROR_CODES = [
   'unauthorized',
   'not_found',
   'not_member',
+  'forbidden',
+  'nickname_taken',
+  'name_taken',
   'rate_limited',
   'too_large',
   'limit_exceeded',
@@ -22,6 +25,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   not_member: 403,
+  forbidden: 403,
+  nickname_taken: 409,
+  name_taken: 409,
   rate_limited: 429,
   too_large: 413,
   limit_exceeded: 409,
@@ -72,6 +78,12 @@ function defaultMessage(code: ErrorCode): string {
       return 'No such resource.';
     case 'not_member':
       return 'Join the room first.';
+    case 'forbidden':
+      return 'You may not do that.';
+    case 'nickname_taken':
+      return 'That nickname belongs to someone else; prove it is yours with its userKey.';
+    case 'name_taken':
+      return 'A room with that name exists.';
     case 'rate_limited':
       return 'Too many requests; slow down.';
     case 'too_large':

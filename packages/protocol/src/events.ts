@@ -1,6 +1,6 @@
 import type { ErrorBody } from './errors';
 import type { ChatMessage, HistoryPage, MembersDiff, MembersUpdate, MessageBatch } from './types';
-import type { HistoryRequest, RoomRef, SendMessageRequest } from './schemas';
+import type { HistoryRequest, JoinRequest, RoomRef, SendMessageRequest } from './schemas';
 
 /** Every client request is acknowledged with one of these. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
@@ -18,6 +18,8 @@ export const EVENTS = {
   leave: 'leave',
   /** Server -> client: an error for a request that carried no ack callback. */
   error: 'chat_error',
+  /** Server -> client: the owner of a private room removed this user; the socket is no longer in the room. */
+  removed: 'removed',
 } as const;
 
 export interface ServerToClientEvents {
@@ -26,18 +28,21 @@ export interface ServerToClientEvents {
   members: (update: MembersUpdate) => void;
   members_diff: (diff: MembersDiff) => void;
   chat_error: (error: ErrorBody & { event: string }) => void;
+  removed: (info: { roomId: string }) => void;
 }
 
 export interface ClientToServerEvents {
   message: (req: SendMessageRequest, ack: AckFn<{ message: ChatMessage }>) => void;
   history: (req: HistoryRequest, ack: AckFn<HistoryPage>) => void;
-  join: (req: RoomRef, ack: AckFn) => void;
+  join: (req: JoinRequest, ack: AckFn) => void;
   leave: (req: RoomRef, ack: AckFn) => void;
 }
 
 export interface HandshakeAuth {
   token: string;
   roomId?: string;
+  /** With `roomId`: replay the room's stored messages after this seq before live ones. */
+  afterSeq?: number;
   /** `each` (default): one `message` event per message. `batch`: `messages` events, one frame per room per delivery window. */
   delivery?: 'each' | 'batch';
 }

@@ -12,10 +12,20 @@ export type {
   RoomView,
   UserView,
   SessionView,
+  AppSessionView,
+  RoomVisibility,
   HistoryPage,
 } from './types';
+export { ID_PATTERN, ROOM_ID_PATTERN, USER_ID_PATTERN, roomIdSchema, userIdSchema, isRoomId, isUserId } from './ids';
+export { displayName, nameProblem, isWellFormedText } from './names';
 export {
   sessionRequestSchema,
+  userKeySchema,
+  joinRequestSchema,
+  userRefSchema,
+  createRoomSchema,
+  roomVisibilitySchema,
+  serverMessageSchema,
   sendMessageSchema,
   historyRequestSchema,
   roomRefSchema,
@@ -26,7 +36,7 @@ export {
   seedRoomInfoSchema,
   seedUserInfoSchema,
 } from './schemas';
-export type { SessionRequest, SendMessageRequest, HistoryRequest, RoomRef } from './schemas';
+export type { SessionRequest, SendMessageRequest, HistoryRequest, RoomRef, JoinRequest, CreateRoomRequest, ServerMessageRequest } from './schemas';
 export { EVENTS, SOCKET_PATH } from './events';
 export type { Ack, AckFn, ServerToClientEvents, ClientToServerEvents, HandshakeAuth } from './events';
 export { parseOrThrow } from './parse';

@@ -50,11 +50,15 @@ export interface MessageBatch {
   messages: ChatMessage[];
 }
 
+export type RoomVisibility = 'public' | 'private';
+
 export interface RoomView {
   id: string;
   name: string;
   createdAt: string;
   online: number;
+  /** Private rooms are seen only by their owner, the users the owner added and app users whose token names them. */
+  visibility: RoomVisibility;
 }
 
 export interface UserView {
@@ -70,6 +74,19 @@ export interface SessionView {
   roomId: string;
   nickName: string;
   chatroomName: string;
+  headNum: number;
+  /**
+   * Only in the answer that created the nickName (or gave a pre-existing one its key):
+   * the secret that proves the nickName is yours in later sessions. Keep it; it is not shown again.
+   */
+  userKey?: string;
+}
+
+/** `POST /api/v1/sessions/exchange`: a chat session for a user the app vouches for. */
+export interface AppSessionView {
+  token: string;
+  userId: string;
+  nickName: string;
   headNum: number;
 }
 

@@ -4,4 +4,4 @@ export { migrateLatest, migrationSource, MIGRATIONS_TABLE } from './migrations';
 export { knexConfig } from './config';
 export type { StoreTarget } from './config';
 export { isUniqueViolation } from './dialect';
-export type { ChatStore, RoomRecord, UserRecord, StoredMessage, HistoryQuery, StoredPage } from './types';
+export type { ChatStore, RoomRecord, RoomVisibility, UserRecord, GuestRecord, StoredMessage, HistoryQuery, StoredPage } from './types';

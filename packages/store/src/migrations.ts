@@ -77,7 +77,83 @@ const initial: NamedMigration = {
   },
 };
 
-const MIGRATIONS: readonly NamedMigration[] = [initial];
+/**
+ * Identity and access: a guest's nickName is owned by whoever holds its key
+ * (only a SHA-256 of it is stored), users an app vouches for live in a table
+ * of their own (their display names are not unique), and a room may be
+ * private to its owner and the users the owner added.
+ */
+const identityAndAccess: NamedMigration = {
+  name: '0002_identity_and_access',
+  async up(knex) {
+    await knex.schema.alterTable('users', (t) => {
+      // NULL: a user from before keys, who gets one at the next session (the upgrade rule).
+      t.string('key_hash', 64).nullable();
+    });
+    await knex.schema.alterTable('rooms', (t) => {
+      t.string('visibility', 8).notNullable().defaultTo('public');
+      t.string('owner_id', 40).nullable();
+    });
+    await knex.schema.createTable('room_grants', (t) => {
+      mysqlTable(knex, t);
+      t.string('room_id', 40).notNullable();
+      t.string('user_id', 40).notNullable();
+      t.bigInteger('granted_at').notNullable();
+      t.primary(['room_id', 'user_id']);
+    });
+    await knex.schema.createTable('app_users', (t) => {
+      mysqlTable(knex, t);
+      t.string('id', 40).notNullable().primary();
+      t.string('name', 32).notNullable();
+      t.integer('head_num').notNullable().defaultTo(0);
+      t.bigInteger('created_at').notNullable();
+      t.bigInteger('updated_at').notNullable();
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('app_users');
+    await knex.schema.dropTableIfExists('room_grants');
+    await knex.schema.alterTable('rooms', (t) => {
+      t.dropColumn('owner_id');
+      t.dropColumn('visibility');
+    });
+    await knex.schema.alterTable('users', (t) => t.dropColumn('key_hash'));
+  },
+};
+
+const TABLES = ['rooms', 'users', 'room_members', 'messages', 'room_grants', 'app_users'] as const;
+
+/**
+ * MySQL only: every column compares as bytes with NO PAD. utf8mb4_bin is PAD
+ * SPACE, so `'<id> '` found the row of `'<id>'`: a room id with a trailing
+ * space passed the room look-up while getting Redis keys of its own, and its
+ * rows took the real room's seqs. The edges refuse such ids now; this makes
+ * the store agree with them (and with SQLite, which never padded).
+ */
+const noPadCollation: NamedMigration = {
+  name: '0003_no_pad_collation',
+  async up(knex) {
+    if (!isMysql(knex)) return;
+    const collation = await noPadBinaryCollation(knex);
+    for (const table of TABLES) {
+      await knex.raw('ALTER TABLE ?? CONVERT TO CHARACTER SET utf8mb4 COLLATE ??', [table, collation]);
+    }
+  },
+  async down(knex) {
+    if (!isMysql(knex)) return;
+    for (const table of TABLES) {
+      await knex.raw('ALTER TABLE ?? CONVERT TO CHARACTER SET utf8mb4 COLLATE ??', [table, 'utf8mb4_bin']);
+    }
+  },
+};
+
+/** MariaDB calls its binary NO PAD collation utf8mb4_nopad_bin; MySQL 8, utf8mb4_0900_bin. */
+async function noPadBinaryCollation(knex: Knex): Promise<string> {
+  const [rows] = (await knex.raw('SELECT VERSION() AS v')) as [Array<{ v: string }>];
+  return /mariadb/i.test(rows[0]?.v ?? '') ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
+}
+
+const MIGRATIONS: readonly NamedMigration[] = [initial, identityAndAccess, noPadCollation];
 
 /**
  * Migrations defined in code rather than loaded from a directory, so they run the same

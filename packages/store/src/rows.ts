@@ -1,5 +1,5 @@
 import type { MessageKind, SystemEvent } from '@chat/protocol';
-import type { RoomRecord, StoredMessage, UserRecord } from './types';
+import type { GuestRecord, RoomRecord, StoredMessage, UserRecord } from './types';
 
 /**
  * Row shapes as the drivers return them. BIGINT may arrive as a string
@@ -10,6 +10,8 @@ export interface RoomRow {
   name: string;
   status: string;
   created_at: number | string;
+  visibility: string;
+  owner_id: string | null;
 }
 
 export interface UserRow {
@@ -18,6 +20,21 @@ export interface UserRow {
   head_num: number | string;
   created_at: number | string;
   updated_at: number | string;
+  key_hash: string | null;
+}
+
+export interface AppUserRow {
+  id: string;
+  name: string;
+  head_num: number | string;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+export interface GrantRow {
+  room_id: string;
+  user_id: string;
+  granted_at: number | string;
 }
 
 export interface MemberRow {
@@ -40,18 +57,39 @@ export interface MessageRow {
 }
 
 export function toRoom(row: RoomRow): RoomRecord {
-  return {
+  const room: RoomRecord = {
     id: row.id,
     name: row.name,
     status: row.status === 'inactive' ? 'inactive' : 'active',
     createdAt: Number(row.created_at),
+    visibility: row.visibility === 'private' ? 'private' : 'public',
   };
+  if (row.owner_id !== null && row.owner_id !== undefined) room.ownerId = row.owner_id;
+  return room;
 }
 
-export function toUser(row: UserRow): UserRecord {
-  return {
+export function toGuest(row: UserRow): GuestRecord {
+  const guest: GuestRecord = {
     id: row.id,
     nickName: row.nick_name,
+    headNum: Number(row.head_num),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+  if (row.key_hash) guest.keyHash = row.key_hash;
+  return guest;
+}
+
+/** The public view of a guest: never its key hash. */
+export function toUser(row: UserRow): UserRecord {
+  const { keyHash: _secret, ...user } = toGuest(row);
+  return user;
+}
+
+export function toAppUser(row: AppUserRow): UserRecord {
+  return {
+    id: row.id,
+    nickName: row.name,
     headNum: Number(row.head_num),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

@@ -58,7 +58,7 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       await migrateLatest(fixture.knex);
       await migrateLatest(fixture.knex);
       const done = await fixture.knex('chat_migrations').select('name');
-      expect(done.map((r: { name: string }) => r.name)).toEqual(['0001_initial']);
+      expect(done.map((r: { name: string }) => r.name)).toEqual(['0001_initial', '0002_identity_and_access', '0003_no_pad_collation']);
     });
 
     test('ping resolves', async () => {
@@ -70,7 +70,7 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
         const name = uniq('room');
         const a = await store.upsertRoom(name, now);
         const b = await store.upsertRoom(name, now + 5);
-        expect(a).toEqual({ id: expect.stringMatching(/^room_[0-9a-f]{32}$/), name, status: 'active', createdAt: now });
+        expect(a).toEqual({ id: expect.stringMatching(/^room_[0-9a-f]{32}$/), name, status: 'active', createdAt: now, visibility: 'public' });
         expect(b).toEqual(a);
         await expect(store.getRoom(a.id)).resolves.toEqual(a);
       });
@@ -102,6 +102,7 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       test('unknown ids give undefined', async () => {
         await expect(store.getRoom('room_nope')).resolves.toBeUndefined();
         await expect(store.getUser('user_nope')).resolves.toBeUndefined();
+        await expect(store.getUser('app_nope')).resolves.toBeUndefined();
       });
 
       test('countRooms counts', async () => {
@@ -119,41 +120,98 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       });
     });
 
-    describe('users', () => {
-      test('new users default headNum 0; given headNum updates', async () => {
+    describe('guests', () => {
+      test('a new nickName is created with its key hash; the hash is never in the public view', async () => {
         const nick = uniq('nick');
-        const created = await store.upsertUser(nick, undefined, now);
-        expect(created).toEqual({
-          id: expect.stringMatching(/^user_[0-9a-f]{32}$/),
-          nickName: nick,
-          headNum: 0,
-          createdAt: now,
-          updatedAt: now,
-        });
-        const same = await store.upsertUser(nick, undefined, now + 10);
-        expect(same).toEqual(created);
-        const changed = await store.upsertUser(nick, 7, now + 20);
-        expect(changed).toEqual({ ...created, headNum: 7, updatedAt: now + 20 });
-        await expect(store.getUser(created.id)).resolves.toEqual(changed);
+        const { guest, created } = await store.createGuest(nick, 0, 'h'.repeat(64), now);
+        expect(created).toBe(true);
+        expect(guest).toEqual({ id: expect.stringMatching(/^user_[0-9a-f]{32}$/), nickName: nick, headNum: 0, createdAt: now, updatedAt: now, keyHash: 'h'.repeat(64) });
+        await expect(store.findGuestByNick(nick)).resolves.toEqual(guest);
+        const { keyHash: _hidden, ...view } = guest;
+        await expect(store.getUser(guest.id)).resolves.toEqual(view);
+        await store.setGuestHeadNum(guest.id, 7, now + 20);
+        await expect(store.getUser(guest.id)).resolves.toEqual({ ...view, headNum: 7, updatedAt: now + 20 });
       });
 
-      test('a new user takes the given headNum', async () => {
-        const user = await store.upsertUser(uniq('head'), 12, now);
-        expect(user.headNum).toBe(12);
-      });
-
-      test('concurrent upserts of one new nick give one user', async () => {
+      test('of concurrent creations of one nickName exactly one wins; the others get the winner', async () => {
         const nick = uniq('crowd');
-        const results = await Promise.all(Array.from({ length: 10 }, () => store.upsertUser(nick, undefined, now)));
-        expect(new Set(results.map((u) => u.id)).size).toBe(1);
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.createGuest(nick, 0, String(i).repeat(64), now)));
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.guest.id)).size).toBe(1);
+        const winner = results.find((r) => r.created)!;
+        for (const r of results) expect(r.guest.keyHash).toBe(winner.guest.keyHash);
+      });
+
+      test('a guest from before keys gets a key once', async () => {
+        const nick = uniq('old');
+        const { guest } = await store.createGuest(nick, 0, 'a'.repeat(64), now);
+        await fixture.knex('users').where({ id: guest.id }).update({ key_hash: null });
+        await expect(store.findGuestByNick(nick)).resolves.not.toHaveProperty('keyHash');
+        const results = await Promise.all([store.setGuestKeyIfMissing(guest.id, 'b'.repeat(64), now), store.setGuestKeyIfMissing(guest.id, 'c'.repeat(64), now)]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.setGuestKeyIfMissing(guest.id, 'd'.repeat(64), now)).toBe(false);
+      });
+
+      test('nickNames compare as bytes: case, a trailing space and composed forms are other names', async () => {
+        const nick = uniq('Pad');
+        await store.createGuest(nick, 0, 'a'.repeat(64), now);
+        await expect(store.findGuestByNick(`${nick} `)).resolves.toBeUndefined();
+        await expect(store.findGuestByNick(nick.toLowerCase())).resolves.toBeUndefined();
+      });
+    });
+
+    describe('app users', () => {
+      test('upserted by their derived id; name and avatar follow the latest token', async () => {
+        const id = `app_${randomUUID().replace(/-/g, '')}`;
+        const first = await store.upsertAppUser({ id, nickName: 'Ada', headNum: 3 }, now);
+        expect(first).toEqual({ id, nickName: 'Ada', headNum: 3, createdAt: now, updatedAt: now });
+        const again = await store.upsertAppUser({ id, nickName: 'Ada L.', headNum: 4 }, now + 5);
+        expect(again).toEqual({ id, nickName: 'Ada L.', headNum: 4, createdAt: now, updatedAt: now + 5 });
+        await expect(store.getUser(id)).resolves.toEqual(again);
+        // Display names are not unique.
+        const twin = await store.upsertAppUser({ id: `app_${randomUUID().replace(/-/g, '')}`, nickName: 'Ada L.', headNum: 0 }, now);
+        expect(twin.id).not.toBe(id);
+      });
+    });
+
+    describe('owned and private rooms', () => {
+      test('createRoom records owner and visibility; a taken name is not created again', async () => {
+        const name = uniq('private');
+        const made = await store.createRoom(name, { visibility: 'private', ownerId: 'user_owner' }, now);
+        expect(made.created).toBe(true);
+        expect(made.room).toEqual({ id: expect.stringMatching(/^room_[0-9a-f]{32}$/), name, status: 'active', createdAt: now, visibility: 'private', ownerId: 'user_owner' });
+        await expect(store.findRoomByName(name)).resolves.toEqual(made.room);
+        const again = await store.createRoom(name, { visibility: 'public', ownerId: 'user_other' }, now);
+        expect(again).toEqual({ room: made.room, created: false });
+        // A session naming it finds the same private room; it does not make it public.
+        await expect(store.upsertRoom(name, now)).resolves.toEqual(made.room);
+        await expect(store.findRoomByName(uniq('nothing'))).resolves.toBeUndefined();
+      });
+
+      test('grants are idempotent and can be taken back', async () => {
+        const { room } = await store.createRoom(uniq('club'), { visibility: 'private', ownerId: 'user_owner' }, now);
+        await expect(store.hasGrant(room.id, 'user_guest')).resolves.toBe(false);
+        await store.addGrant(room.id, 'user_guest', now);
+        await Promise.all([store.addGrant(room.id, 'user_guest', now), store.addGrant(room.id, 'user_guest', now)]);
+        await expect(store.hasGrant(room.id, 'user_guest')).resolves.toBe(true);
+        await expect(store.hasGrant(room.id, 'user_other')).resolves.toBe(false);
+        await expect(store.removeGrant(room.id, 'user_guest')).resolves.toBe(true);
+        await expect(store.removeGrant(room.id, 'user_guest')).resolves.toBe(false);
+        await expect(store.hasGrant(room.id, 'user_guest')).resolves.toBe(false);
+      });
+
+      test('room ids compare as bytes: the id with a trailing space is no room', async () => {
+        const room = await store.upsertRoom(uniq('exact'), now);
+        await expect(store.getRoom(`${room.id} `)).resolves.toBeUndefined();
+        await expect(store.getRoom(room.id.toUpperCase())).resolves.toBeUndefined();
       });
     });
 
     describe('memberships', () => {
       test('idempotent, and isMember tells', async () => {
         const room = await store.upsertRoom(uniq('club'), now);
-        const user = await store.upsertUser(uniq('member'), undefined, now);
-        const other = await store.upsertUser(uniq('outsider'), undefined, now);
+        const user = (await store.createGuest(uniq('member'), 0, 'a'.repeat(64), now)).guest;
+        const other = (await store.createGuest(uniq('outsider'), 0, 'a'.repeat(64), now)).guest;
         await expect(store.isMember(room.id, user.id)).resolves.toBe(false);
         await store.addMembership(room.id, user.id, now);
         await store.addMembership(room.id, user.id, now + 1);
@@ -198,6 +256,19 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
 
         const all = await store.history(room, { limit: 100 });
         expect(all).toEqual({ messages: batch, hasMore: false });
+      });
+
+      test('forward pages: the oldest `limit` above `after`, oldest first', async () => {
+        const room = roomId();
+        const batch = Array.from({ length: 12 }, (_, i) => msg(room, i + 1));
+        await store.appendMessages(batch);
+        const first = await store.history(room, { after: 0, limit: 5 });
+        expect(first).toEqual({ messages: batch.slice(0, 5), hasMore: true });
+        const next = await store.history(room, { after: 5, limit: 5 });
+        expect(next.messages.map((m) => m.seq)).toEqual([6, 7, 8, 9, 10]);
+        const last = await store.history(room, { after: 10, limit: 5 });
+        expect(last).toEqual({ messages: batch.slice(10), hasMore: false });
+        await expect(store.history(room, { after: 12, limit: 5 })).resolves.toEqual({ messages: [], hasMore: false });
       });
 
       test('rooms do not leak into each other', async () => {
@@ -288,7 +359,7 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
         const r = await store.upsertRoom(roomName, now);
         await expect(store.getRoom(r.id)).resolves.toMatchObject({ name: roomName });
         const nick = `<script>${randomUUID().slice(0, 6)}😀`;
-        const u = await store.upsertUser(nick, undefined, now);
+        const u = (await store.createGuest(nick, 0, 'a'.repeat(64), now)).guest;
         await expect(store.getUser(u.id)).resolves.toMatchObject({ nickName: nick });
         await expect(store.maxSeq(room)).resolves.toBe(4);
       });
