@@ -8,6 +8,12 @@
  * nodes. Socket connections are spread by leastconn (not by source address:
  * every local client is 127.0.0.1) and HTTP long-polling is pinned by the
  * SRV cookie so a client that upgrades to WebSocket stays on its node.
+ *
+ * At the door, in every mode: X-Forwarded-For is replaced (never appended to)
+ * by the client address, so a node trusting one hop (TRUST_PROXY_HOPS=1) sees
+ * the real client; /metrics is refused (nodes serve it on an internal
+ * listener); per-source connection and request-rate caps and TLS termination
+ * are options.
  */
 
 export interface LbServer {
@@ -21,7 +27,40 @@ export const HEALTH = { path: '/readyz', inter: '1s', fastinter: '250ms', downin
 
 export const SOCKET_PATH_PREFIX = '/socket.io/';
 
-export interface StaticLbOptions {
+/** Refused at the frontend: a node's metrics are for the monitoring network, not the internet. */
+export const METRICS_PATH = '/metrics';
+
+/** The compose load balancer's stats page: loopback only. */
+export const STATS_BIND = '127.0.0.1:8404';
+
+/** Per-source limits: a stick table keyed by the client address. */
+export interface SourceLimits {
+  /** Connections one address may hold open at once (WebSockets included); past it a new connection is closed on accept. */
+  maxConnections: number;
+  /** HTTP requests one address may send per `windowSec`; past it the request gets 429. */
+  maxRequests: number;
+  windowSec: number;
+  /** Addresses the table holds at once (each entry is about 100 bytes). Default 100k. */
+  tableSize?: string;
+}
+
+/** TLS termination at the load balancer: plain HTTP is redirected to HTTPS. */
+export interface TlsOptions {
+  bindPort: number;
+  /** PEM holding the certificate chain and its private key. */
+  certFile: string;
+  /** Strict-Transport-Security max-age. */
+  hstsMaxAgeSec: number;
+}
+
+interface CommonLbOptions {
+  /** Unset: no per-source limits (the dev launcher, where every client is 127.0.0.1). */
+  limits?: SourceLimits;
+  /** Unset: plain HTTP only. */
+  tls?: TlsOptions;
+}
+
+export interface StaticLbOptions extends CommonLbOptions {
   mode: 'static';
   bindHost: string;
   bindPort: number;
@@ -31,7 +70,7 @@ export interface StaticLbOptions {
   statsSocket?: string;
 }
 
-export interface DnsLbOptions {
+export interface DnsLbOptions extends CommonLbOptions {
   mode: 'dns';
   bindPort: number;
   /** Service names resolved through Docker's embedded DNS. */
@@ -66,6 +105,7 @@ export function renderHaproxyConfig(opts: LbOptions): string {
   // own CPU by a quarter). A load balancer on its own host keeps one thread per core.
   if (opts.mode === 'static') add('  nbthread 1');
   if (opts.mode === 'static' && opts.statsSocket) add(`  stats socket ${opts.statsSocket} mode 600 level admin`);
+  if (opts.tls) add('  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets');
   add(
     '',
     'defaults',
@@ -73,7 +113,6 @@ export function renderHaproxyConfig(opts: LbOptions): string {
     '  log global',
     '  option httplog',
     '  option dontlognull',
-    '  option forwardfor',
     // A request whose server just died is retried once on another server instead of failing.
     '  option redispatch 1',
     '  retries 2',
@@ -112,16 +151,21 @@ export function renderHaproxyConfig(opts: LbOptions): string {
     );
   }
 
-  const bind = opts.mode === 'static' ? `${opts.bindHost}:${opts.bindPort}` : `:${opts.bindPort}`;
+  const host = opts.mode === 'static' ? opts.bindHost : '';
+  add('', 'frontend fe_http', `  bind ${host}:${opts.bindPort}`);
+  if (opts.tls) add(`  bind ${host}:${opts.tls.bindPort} ssl crt ${opts.tls.certFile}`);
+  if (opts.limits) add(...sourceLimits(opts.limits));
+  // Nodes serve /metrics on an internal listener only; the public door never does.
+  add(`  http-request deny if { path_beg ${METRICS_PATH} }`);
+  if (opts.limits) add(`  http-request deny deny_status 429 if { sc0_http_req_rate gt ${opts.limits.maxRequests} }`);
+  if (opts.tls) add('  http-request redirect scheme https code 301 unless { ssl_fc }');
   add(
-    '',
-    'frontend fe_http',
-    `  bind ${bind}`,
-    '  http-request set-header X-Forwarded-Proto http',
-    `  acl is_socketio path_beg ${SOCKET_PATH_PREFIX}`,
-    '  use_backend be_socket if is_socketio',
-    '  default_backend be_api',
+    // Replaced, not appended to: a client-sent X-Forwarded-For never reaches a node.
+    '  http-request set-header X-Forwarded-For %[src]',
+    `  http-request set-header X-Forwarded-Proto ${opts.tls ? 'https' : 'http'}`,
   );
+  if (opts.tls) add(`  http-response set-header Strict-Transport-Security "max-age=${opts.tls.hstsMaxAgeSec}"`);
+  add(`  acl is_socketio path_beg ${SOCKET_PATH_PREFIX}`, '  use_backend be_socket if is_socketio', '  default_backend be_api');
 
   add(
     '',
@@ -146,10 +190,24 @@ export function renderHaproxyConfig(opts: LbOptions): string {
   }
 
   if (opts.mode === 'dns') {
-    // Internal only (not published by compose): `docker compose exec lb` or a port-forward to look at it.
-    add('', 'frontend stats', '  bind :8404', '  stats enable', '  stats uri /stats', '  stats refresh 5s');
+    // Loopback only: reachable from inside the load balancer's own network namespace, never from the network (see deploy/README.md).
+    add('', 'frontend stats', `  bind ${STATS_BIND}`, '  stats enable', '  stats uri /stats', '  stats refresh 5s');
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * One table entry per client address: open connections (WebSocket tunnels
+ * included) and the HTTP request rate. Tracked at accept, so a refused
+ * connection costs no HTTP parsing.
+ */
+function sourceLimits(l: SourceLimits): string[] {
+  const expire = Math.max(30, 2 * l.windowSec);
+  return [
+    `  stick-table type ipv6 size ${l.tableSize ?? '100k'} expire ${expire}s store conn_cur,http_req_rate(${l.windowSec}s)`,
+    '  tcp-request connection track-sc0 src',
+    `  tcp-request connection reject if { sc0_conn_cur gt ${l.maxConnections} }`,
+  ];
 }
 
 function healthCheck(): string[] {
@@ -161,6 +219,17 @@ function dnsServerArgs(): string {
   return 'check resolvers docker resolve-prefer ipv4 init-addr none';
 }
 
+/**
+ * Per-source limits of the compose (production-like) load balancer. A browser
+ * tab holds one WebSocket (two connections while long-polling upgrades) and
+ * sends a handful of requests to connect; 200 connections and 100 requests per
+ * 10 s leave room for an office of users behind one NAT address while a
+ * single flooding address is cut off at the door. The nodes' own per-address
+ * caps (CONNECTIONS_PER_ADDRESS_MAX, CONNECT_ADDRESS_RATE_LIMIT,
+ * SESSION_RATE_LIMIT) still apply behind it.
+ */
+export const PRODUCTION_SOURCE_LIMITS: SourceLimits = { maxConnections: 200, maxRequests: 100, windowSec: 10 };
+
 /** The settings the committed compose config is rendered with. */
 export const COMPOSE_LB_OPTIONS: DnsLbOptions = {
   mode: 'dns',
@@ -170,4 +239,14 @@ export const COMPOSE_LB_OPTIONS: DnsLbOptions = {
   nodePort: 8080,
   maxReplicas: 16,
   nameserver: '127.0.0.11:53',
+  limits: PRODUCTION_SOURCE_LIMITS,
+};
+
+/** Where the TLS example expects its certificate (mount a PEM with the chain and key there). */
+export const TLS_EXAMPLE_CERT = '/usr/local/etc/haproxy/certs/chat.pem';
+
+/** The committed haproxy.tls.example.cfg: the compose config terminating TLS on 8443, HTTP on 8080 redirected. */
+export const TLS_EXAMPLE_LB_OPTIONS: DnsLbOptions = {
+  ...COMPOSE_LB_OPTIONS,
+  tls: { bindPort: 8443, certFile: TLS_EXAMPLE_CERT, hstsMaxAgeSec: 31_536_000 },
 };
