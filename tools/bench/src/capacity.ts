@@ -31,7 +31,7 @@ export async function capacityBenchmark(): Promise<string> {
   const node = await startSingleNode({}, { inspect: true });
   const memory = async (): Promise<Memory> => ({
     rssMb: rssMb(node.pid),
-    heapUsedMb: (await scrape(node.url, 'nodejs_heap_size_used_bytes')) / 1048576,
+    heapUsedMb: (await scrape(node.metricsUrl, 'nodejs_heap_size_used_bytes')) / 1048576,
   });
   const afterGc = async (): Promise<Memory> => {
     await collectGarbage(node.inspectPort!);
@@ -54,7 +54,7 @@ export async function capacityBenchmark(): Promise<string> {
       outDir: REPORT_DIR,
     });
     const measuring = (async () => {
-      await waitUntil(async () => (await scrape(node.url, 'chat_connected_sockets')) >= TOTAL || undefined, {
+      await waitUntil(async () => (await scrape(node.metricsUrl, 'chat_connected_sockets')) >= TOTAL || undefined, {
         timeoutMs: 180_000,
         what: `${TOTAL} sockets connected`,
       });

@@ -65,9 +65,16 @@ export async function startDeployment(opts: { socket: number; api: number; env?:
   }
 }
 
-/** Sum of a counter or gauge over its label sets in a node's /metrics. */
-export async function scrape(nodeUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+/** dist/<service>/main.js from `pnpm build`; a readable error when it is missing. */
+export function builtEntry(service: 'api' | 'socket' | 'standalone'): string {
+  const file = path.join(ROOT, 'dist', service, 'main.js');
+  if (!fs.existsSync(file)) throw new Error(`${file} does not exist: run \`pnpm build\` first (\`pnpm bench\` does)`);
+  return file;
+}
+
+/** Sum of a counter or gauge over its label sets in a node's /metrics (read from its internal listener, `metricsUrl`). */
+export async function scrape(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -90,6 +97,8 @@ export function rssMb(pid: number): number {
 
 export interface SingleNode {
   url: string;
+  /** The node's internal metrics listener (METRICS_HOST:METRICS_PORT). */
+  metricsUrl: string;
   pid: number;
   /** The node's inspector port, when started with `inspect: true` (see `collectGarbage`). */
   inspectPort?: number;
@@ -104,18 +113,22 @@ export interface SingleNode {
 export async function startSingleNode(env: Record<string, string> = {}, opts: { inspect?: boolean } = {}): Promise<SingleNode> {
   const db = await tempMysqlDatabase('chat_bench');
   const port = await freePort();
+  const metricsPort = await freePort();
   const inspectPort = opts.inspect ? await freePort() : undefined;
   const inspectArgs = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
   const prefix = `bench${randomSuffix()}`;
   const log = fs.openSync(path.join(dataDir, 'node.log'), 'a');
-  const child = spawn(process.execPath, [...inspectArgs, '--import', 'tsx', 'services/standalone/src/main.ts'], {
+  // The built entry point (`pnpm bench` builds first), as production runs it.
+  const child = spawn(process.execPath, [...inspectArgs, builtEntry('standalone')], {
     cwd: ROOT,
     stdio: ['ignore', log, log],
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+      METRICS_HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       MYSQL_URL: db.url,
       REDIS_URL,
@@ -142,5 +155,5 @@ export async function startSingleNode(env: Record<string, string> = {}, opts: { 
     await close();
     throw err;
   }
-  return { url, pid: child.pid!, inspectPort, close };
+  return { url, metricsUrl: `http://127.0.0.1:${metricsPort}`, pid: child.pid!, inspectPort, close };
 }

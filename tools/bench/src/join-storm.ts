@@ -68,12 +68,12 @@ async function storm(label: string, env: Record<string, string>): Promise<StormR
   const node = await startSingleNode(env);
   try {
     const cpu0 = cpuSeconds(node.pid);
-    const members0 = await scrape(node.url, 'chat_members_frames_out_total');
-    const messages0 = await scrape(node.url, 'chat_messages_out_total');
+    const members0 = await scrape(node.metricsUrl, 'chat_members_frames_out_total');
+    const messages0 = await scrape(node.metricsUrl, 'chat_messages_out_total');
     const usage = async () => ({
       cpuSec: cpuSeconds(node.pid) - cpu0,
-      membersFrames: (await scrape(node.url, 'chat_members_frames_out_total')) - members0,
-      messageFrames: (await scrape(node.url, 'chat_messages_out_total')) - messages0,
+      membersFrames: (await scrape(node.metricsUrl, 'chat_members_frames_out_total')) - members0,
+      messageFrames: (await scrape(node.metricsUrl, 'chat_messages_out_total')) - messages0,
     });
     let allInSec: number | undefined;
     let lastConnected = 0;

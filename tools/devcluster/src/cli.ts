@@ -1,6 +1,6 @@
 /**
  * pnpm cluster [--socket N] [--api M] [--port P] [--log-dir DIR] [--ready-timeout SEC] [--cpu-prof DIR]
- * Starts a local cluster behind HAProxy and keeps it up until Ctrl-C.
+ * Starts a local cluster of the built nodes (`pnpm build`; `pnpm cluster` builds first) behind HAProxy and keeps it up until Ctrl-C.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -100,7 +100,9 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
   started = true;
   console.log(`load balancer: ${cluster.url} (haproxy pid ${cluster.haproxyPid}, log ${path.join(args.logDir, 'haproxy.log')})`);
-  for (const n of cluster.nodes) console.log(`  ${n.kind.padEnd(6)} ${n.id.padEnd(10)} ${n.url}  pid ${n.pid}  log ${n.logFile}`);
+  for (const n of cluster.nodes) {
+    console.log(`  ${n.kind.padEnd(6)} ${n.id.padEnd(10)} ${n.url}  metrics ${n.metricsUrl}/metrics  pid ${n.pid}  log ${n.logFile}`);
+  }
   console.log('Ctrl-C to stop.');
 }
 

@@ -18,6 +18,8 @@ export interface NodeHandle {
   readonly pid: number;
   /** http://127.0.0.1:<port>, the node itself (bypassing the load balancer). */
   readonly url: string;
+  /** http://127.0.0.1:<METRICS_PORT>, the node's internal listener: scrape `${metricsUrl}/metrics` (the load balancer refuses /metrics). */
+  readonly metricsUrl: string;
   /** stdout + stderr of the node. */
   readonly logFile: string;
 }
@@ -29,11 +31,11 @@ export interface StartClusterOptions {
   port?: number;
   /** Extra environment for every node (wins over the launcher's defaults). */
   env?: Record<string, string>;
-  /** Repository root holding services/ and node_modules/. Default: found from this file. */
+  /** Repository root holding the build output (dist/, see `pnpm build`). Default: found from this file. */
   cwd?: string;
   /** Where node and haproxy logs go. Default: a temp dir removed by stop(). */
   logDir?: string;
-  /** Deadline for each node's /readyz and the LB's /healthz. Default 180 s (tsx transpiles the workspace on start). */
+  /** Deadline for each node's /readyz and the LB's /healthz. Default 180 s (a loaded 2-core machine starting several nodes at once). */
   readyTimeoutMs?: number;
   /** Extra Node.js flags for every node, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
@@ -73,10 +75,14 @@ export const DEFAULT_NODE_ENV = {
   REDIS_URL: 'redis://127.0.0.1:6379',
 } as const;
 
-const ENTRY: Record<NodeKind, string> = {
-  api: 'services/api/src/main.ts',
-  socket: 'services/socket/src/main.ts',
+/** The built nodes (`pnpm build`, scripts/build.mjs), relative to the repository root. */
+export const ENTRY: Record<NodeKind, string> = {
+  api: 'dist/api/main.js',
+  socket: 'dist/socket/main.js',
 };
+
+/** Sources the bundles are built from: newer than the build means the nodes would run old code. */
+const SOURCE_DIRS = ['packages', 'services'];
 
 interface Managed {
   handle: NodeHandle;
@@ -110,7 +116,8 @@ class LocalCluster implements Cluster {
   constructor(private readonly opts: StartClusterOptions) {
     this.cwd = opts.cwd ?? path.resolve(__dirname, '../../..');
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
-    const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', MYSQL_URL: DEFAULT_NODE_ENV.MYSQL_URL };
+    // Every node sits behind the load balancer, which replaces X-Forwarded-For with the client address: trust that one hop.
+    const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', MYSQL_URL: DEFAULT_NODE_ENV.MYSQL_URL, TRUST_PROXY_HOPS: '1' };
     if (!process.env.REDIS_CLUSTER_NODES && !opts.env?.REDIS_CLUSTER_NODES) env.REDIS_URL = DEFAULT_NODE_ENV.REDIS_URL;
     for (const k of ['MYSQL_URL', 'REDIS_URL', 'TOKEN_SECRET'] as const) if (process.env[k]) env[k] = process.env[k];
     env.TOKEN_SECRET ??= randomBytes(32).toString('hex');
@@ -133,14 +140,12 @@ class LocalCluster implements Cluster {
     } else {
       this.logDir = this.runDir;
     }
-    await fs.access(path.join(this.cwd, ENTRY.api)).catch(() => {
-      throw new LaunchError(`${path.join(this.cwd, ENTRY.api)} does not exist (is cwd the repository root?)`);
-    });
+    await checkBuild(this.cwd);
     const kinds: NodeKind[] = [
       ...Array.from({ length: this.opts.apiNodes }, () => 'api' as const),
       ...Array.from({ length: this.opts.socketNodes }, () => 'socket' as const),
     ];
-    // Nodes start in parallel (each tsx start compiles for a few seconds) but are awaited together.
+    // Nodes start in parallel and are awaited together.
     const started = await Promise.allSettled(kinds.map((k) => this.spawnNode(k)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -219,18 +224,35 @@ class LocalCluster implements Cluster {
   private async spawnNode(kind: NodeKind, extraEnv: Record<string, string> = {}): Promise<NodeHandle> {
     const id = `${kind}-${++this.counters[kind]}`;
     const port = await freePort();
+    // Each node's internal /metrics listener needs a port of its own on a shared machine.
+    const metricsPort = await freePort();
     const logFile = path.join(this.logDir, `${id}.log`);
-    // `node --import tsx` rather than the tsx CLI: the CLI runs the app in a
-    // grandchild, so SIGKILL to the PID we hold would orphan the real server.
+    // node itself runs the bundle, so the PID we hold is the server's.
     const proc = await ManagedProcess.spawn({
       name: id,
       command: process.execPath,
-      args: [...(this.opts.nodeArgs ?? []), '--import', 'tsx', ENTRY[kind]],
+      args: [...(this.opts.nodeArgs ?? []), ENTRY[kind]],
       cwd: this.cwd,
-      env: { ...this.baseEnv, ...extraEnv, PORT: String(port), HOST: '127.0.0.1', NODE_ID: id },
+      env: {
+        ...this.baseEnv,
+        ...extraEnv,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        METRICS_PORT: String(metricsPort),
+        METRICS_HOST: '127.0.0.1',
+        NODE_ID: id,
+      },
       logFile,
     });
-    const handle: NodeHandle = { id, kind, port, pid: proc.pid, url: `http://127.0.0.1:${port}`, logFile };
+    const handle: NodeHandle = {
+      id,
+      kind,
+      port,
+      pid: proc.pid,
+      url: `http://127.0.0.1:${port}`,
+      metricsUrl: `http://127.0.0.1:${metricsPort}`,
+      logFile,
+    };
     this.managed.set(id, { handle, proc });
     void proc.exited.then((info) => this.opts.onNodeExit?.(handle, info));
     try {
@@ -264,4 +286,49 @@ class LocalCluster implements Cluster {
   private statsSocket(): string {
     return path.join(this.runDir, 'haproxy.sock');
   }
+}
+
+/**
+ * The launcher runs the built nodes: refuses to start without them, and warns
+ * (once per process) when a source file changed after the build.
+ */
+async function checkBuild(cwd: string): Promise<void> {
+  for (const entry of Object.values(ENTRY)) {
+    const file = path.join(cwd, entry);
+    if (!(await fs.stat(file).catch(() => undefined))?.isFile()) {
+      throw new LaunchError(`${file} does not exist: the launcher runs the built nodes, run \`pnpm build\` first (in ${cwd})`);
+    }
+  }
+  if (staleChecked) return;
+  staleChecked = true;
+  const builtAt = Math.min(...(await Promise.all(Object.values(ENTRY).map(async (e) => (await fs.stat(path.join(cwd, e))).mtimeMs))));
+  const newer = await newestSource(cwd, builtAt);
+  if (newer) process.emitWarning(`${newer} changed after the last build: the nodes run the old code until \`pnpm build\``, 'StaleBuild');
+}
+
+let staleChecked = false;
+
+/** A .ts or .lua file under packages/<name>/src or services/<name>/src modified after `since`, if any. */
+async function newestSource(cwd: string, since: number): Promise<string | undefined> {
+  const walk = async (dir: string): Promise<string | undefined> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules') continue;
+        const found = await walk(p);
+        if (found) return found;
+      } else if (/\.(ts|lua)$/.test(e.name) && (await fs.stat(p)).mtimeMs > since) {
+        return path.relative(cwd, p);
+      }
+    }
+    return undefined;
+  };
+  for (const top of SOURCE_DIRS) {
+    for (const pkg of await fs.readdir(path.join(cwd, top)).catch(() => [])) {
+      const found = await walk(path.join(cwd, top, pkg, 'src'));
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

@@ -95,12 +95,12 @@ test('concurrent senders on three nodes: every receiver on every node sees seq o
 test('interest routing: a node with no members in a room receives none of its messages', async () => {
   const n3 = socketNodes()[2]!;
   const { a, ca, cb, n2 } = await pairOnFirstTwoNodes();
-  const idleBefore = await scrapeCounter(n3.url, 'chat_bus_messages_received_total');
-  const busyBefore = await scrapeCounter(n2.url, 'chat_bus_messages_received_total');
+  const idleBefore = await scrapeCounter(n3.metricsUrl, 'chat_bus_messages_received_total');
+  const busyBefore = await scrapeCounter(n2.metricsUrl, 'chat_bus_messages_received_total');
   for (let i = 0; i < 20; i++) expect((await ca.request('message', { roomId: a.roomId, content: `r${i}` })).ok).toBe(true);
   await cb.waitForMessage((m) => m.content === 'r19');
-  expect(await scrapeCounter(n2.url, 'chat_bus_messages_received_total')).toBeGreaterThanOrEqual(busyBefore + 20);
-  expect(await scrapeCounter(n3.url, 'chat_bus_messages_received_total')).toBe(idleBefore);
+  expect(await scrapeCounter(n2.metricsUrl, 'chat_bus_messages_received_total')).toBeGreaterThanOrEqual(busyBefore + 20);
+  expect(await scrapeCounter(n3.metricsUrl, 'chat_bus_messages_received_total')).toBe(idleBefore);
 });
 
 test('after the Redis subscriber connection drops, subscriptions are restored', async () => {

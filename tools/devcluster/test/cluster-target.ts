@@ -34,7 +34,7 @@ export async function clusterTarget(opts: { socket: number; api: number; env?: R
       socketNodes: opts.socket,
       apiNodes: opts.api,
       port: 0,
-      // Generous: on a loaded 2-core machine five tsx processes compile at once.
+      // Generous: a loaded 2-core machine starting five nodes at once.
       readyTimeoutMs: 150_000,
       env: {
         MYSQL_URL: db.url,
@@ -67,9 +67,9 @@ export async function clusterTarget(opts: { socket: number; api: number; env?: R
   };
 }
 
-/** One counter of a node's /metrics (summed over label sets). */
-export async function scrapeCounter(nodeUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+/** One counter of a node's /metrics (summed over label sets), read from its internal metrics listener (`NodeHandle.metricsUrl`). */
+export async function scrapeCounter(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith(name + '{') || line.startsWith(name + ' ')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));

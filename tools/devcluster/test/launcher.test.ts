@@ -1,16 +1,30 @@
 /**
- * Starts the real API and socket mains behind HAProxy (needs MariaDB and
- * Redis on 127.0.0.1 like the rest of the suite, and `haproxy` on PATH).
+ * Starts the built API and socket nodes (`pnpm build`; `pnpm test` builds
+ * first) behind HAProxy (needs MariaDB and Redis on 127.0.0.1 like the rest
+ * of the suite, and `haproxy` on PATH).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REDIS_URL, dropRedisKeys } from '@chat/testkit';
-import { startCluster, type Cluster, type NodeHandle } from '../src';
+import { LaunchError, startCluster, type Cluster, type NodeHandle } from '../src';
 import { httpGet, pollUntil } from '../src/wait';
 
-// Each node transpiles the workspace with tsx on start; on a busy 2-core machine that takes minutes.
+// Generous: several nodes start at once on a busy 2-core machine.
 jest.setTimeout(600_000);
+
+describe('devcluster launcher without a build', () => {
+  it('refuses to start and says to run pnpm build', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'devcluster-nobuild-'));
+    try {
+      const started = startCluster({ socketNodes: 1, apiNodes: 1, port: 0, cwd: empty });
+      await expect(started).rejects.toThrow(LaunchError);
+      await expect(started).rejects.toThrow(/dist\/api\/main\.js does not exist: .*run `pnpm build` first/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('devcluster launcher', () => {
   let cluster: Cluster;
@@ -43,6 +57,26 @@ describe('devcluster launcher', () => {
     const lb = await httpGet(`${cluster.url}/healthz`);
     expect(lb.status).toBe(200);
     for (const n of cluster.nodes) expect((await httpGet(`${n.url}/healthz`)).status).toBe(200);
+  });
+
+  it('runs the built nodes, each with its own internal metrics port, trusting one proxy hop', () => {
+    const metricsPorts = new Set<string>();
+    for (const n of cluster.nodes) {
+      const env = processEnv(n.pid);
+      const cmdline = fs.readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0');
+      expect(cmdline).toContain(`dist/${n.kind}/main.js`);
+      expect(cmdline.join(' ')).not.toContain('tsx');
+      expect(n.metricsUrl).toBe(`http://127.0.0.1:${env.METRICS_PORT}`);
+      expect(env.METRICS_HOST).toBe('127.0.0.1');
+      expect(env.METRICS_PORT).not.toBe(String(n.port));
+      expect(env.TRUST_PROXY_HOPS).toBe('1');
+      metricsPorts.add(env.METRICS_PORT ?? '');
+    }
+    expect(metricsPorts.size).toBe(cluster.nodes.length);
+  });
+
+  it('the load balancer refuses /metrics', async () => {
+    for (const p of ['/metrics', '/metrics?x=1', '/metrics/']) expect((await httpGet(`${cluster.url}${p}`)).status).toBe(403);
   });
 
   it('routes /readyz to an API node and /socket.io/ to socket nodes', async () => {
@@ -95,6 +129,12 @@ describe('devcluster launcher', () => {
     for (const pid of pids) expect(profiles.some((f) => f.includes(`.${pid}.`))).toBe(true);
   });
 });
+
+/** A running process's environment, from /proc. */
+function processEnv(pid: number): Record<string, string> {
+  const raw = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+  return Object.fromEntries(raw.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
 
 function isAlive(pid: number): boolean {
   try {

@@ -7,5 +7,12 @@ jest.setTimeout(60_000);
 
 wireContract('cluster: 3 socket + 2 API nodes behind HAProxy', async () => {
   const target = await clusterTarget({ socket: 3, api: 2 });
-  return { url: target.url, tokenSecret: TEST_SECRET, messagePointsPerWindow: MESSAGE_POINTS, close: () => target.close() };
+  return {
+    url: target.url,
+    // The load balancer refuses /metrics; a node serves it on its internal listener.
+    metricsUrl: target.cluster.nodes[0]!.metricsUrl,
+    tokenSecret: TEST_SECRET,
+    messagePointsPerWindow: MESSAGE_POINTS,
+    close: () => target.close(),
+  };
 });

@@ -20,6 +20,7 @@ wireContract('cluster on a Redis Cluster: 2 socket + 1 API nodes behind HAProxy'
     redisCluster = undefined;
     return {
       url: target.url,
+      metricsUrl: target.cluster.nodes[0]!.metricsUrl,
       tokenSecret: TEST_SECRET,
       messagePointsPerWindow: MESSAGE_POINTS,
       close: async () => {

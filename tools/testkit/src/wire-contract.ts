@@ -11,6 +11,11 @@ export interface WireTarget {
   tokenSecret: string;
   /** Server-side MESSAGE_RATE_LIMIT points (per window) so the rate test knows how far to go. */
   messagePointsPerWindow: number;
+  /**
+   * Where one node serves /metrics (its internal METRICS_HOST:METRICS_PORT listener). When set, the
+   * public `url` must not serve /metrics; unset, /metrics is read from `url`.
+   */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -173,9 +178,10 @@ export function wireContract(name: string, start: () => Promise<WireTarget>): vo
       test('healthz, readyz and metrics', async () => {
         expect((await request(t.url, 'GET', '/healthz')).status).toBe(200);
         expect((await request(t.url, 'GET', '/readyz')).status).toBe(200);
-        const metrics = await request<string>(t.url, 'GET', '/metrics');
+        const metrics = await request<string>(t.metricsUrl ?? t.url, 'GET', '/metrics');
         expect(metrics.status).toBe(200);
         expect(metrics.body).toContain('chat_connected_sockets');
+        if (t.metricsUrl) expect((await request(t.url, 'GET', '/metrics')).status).not.toBe(200);
       });
 
       test('unknown routes are 404 not_found and headers are set deliberately', async () => {
