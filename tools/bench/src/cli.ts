@@ -1,5 +1,5 @@
 /**
- * pnpm bench <fanout|scaleout|capacity|history|join-storm|all>
+ * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|all>
  *
  * Each benchmark starts its own deployment on loopback against the local
  * MariaDB and Redis, prints its section and rewrites it in BENCHMARKS.md.
@@ -8,6 +8,7 @@ import { capacityBenchmark } from './capacity';
 import { fanoutBenchmark, scaleoutBenchmark } from './fanout';
 import { historyBenchmark } from './history';
 import { joinStormBenchmark } from './join-storm';
+import { startupBenchmark } from './startup';
 import { closeAllDeployments } from './deployment';
 import { startRunWindow } from './markdown';
 
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<string>> = {
   history: historyBenchmark,
   scaleout: scaleoutBenchmark,
   'join-storm': joinStormBenchmark,
+  startup: startupBenchmark,
 };
 
 async function main(): Promise<void> {
