@@ -1,11 +1,18 @@
 import { SignJWT, jwtVerify, errors } from 'jose';
-import { ChatError } from '@chat/protocol';
+import { ChatError, LIMITS } from '@chat/protocol';
+
+/** Who a session belongs to: a guest (nickName with a key) or a user an app vouches for. */
+export type SessionKind = 'guest' | 'app';
 
 /** What a session token asserts. The server trusts these claims and nothing a client puts in a payload. */
 export interface SessionClaims {
   userId: string;
   nickName: string;
   headNum: number;
+  /** Absent in tokens issued before app users existed: a guest. */
+  kind?: SessionKind;
+  /** App users: names of private rooms the app lets them enter. */
+  rooms?: readonly string[];
 }
 
 /** A verified token's claims and when it stops being valid. */
@@ -29,7 +36,10 @@ export function createTokenService(opts: { secret: string; ttlSec: number }): To
   const key = new TextEncoder().encode(opts.secret);
   return {
     async issue(claims) {
-      return new SignJWT({ nick: claims.nickName, head: claims.headNum })
+      const body: Record<string, unknown> = { nick: claims.nickName, head: claims.headNum };
+      if (claims.kind === 'app') body.kind = 'app';
+      if (claims.rooms && claims.rooms.length > 0) body.rooms = [...claims.rooms];
+      return new SignJWT(body)
         .setProtectedHeader({ alg: ALG })
         .setSubject(claims.userId)
         .setIssuer(ISSUER)
@@ -38,14 +48,16 @@ export function createTokenService(opts: { secret: string; ttlSec: number }): To
         .sign(key);
     },
     async verify(token) {
-      if (typeof token !== 'string' || token.length === 0) throw new ChatError('unauthorized');
+      if (typeof token !== 'string' || token.length === 0 || token.length > LIMITS.tokenMax) throw new ChatError('unauthorized');
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: [ALG] });
-        const { sub, nick, head, exp } = payload;
+        const { sub, nick, head, exp, kind, rooms } = payload;
         if (typeof sub !== 'string' || typeof nick !== 'string' || typeof head !== 'number' || typeof exp !== 'number') {
           throw new ChatError('unauthorized');
         }
-        return { userId: sub, nickName: nick, headNum: head, expiresAt: exp * 1000 };
+        const session: VerifiedSession = { userId: sub, nickName: nick, headNum: head, expiresAt: exp * 1000, kind: kind === 'app' ? 'app' : 'guest' };
+        if (Array.isArray(rooms) && rooms.every((r) => typeof r === 'string')) session.rooms = rooms as string[];
+        return session;
       } catch (err) {
         if (err instanceof ChatError) throw err;
         if (err instanceof errors.JOSEError) throw new ChatError('unauthorized', 'The token is invalid or expired.');

@@ -1,7 +1,6 @@
-export { createChatService } from './chat-service';
-export type { ChatService, ChatDeps, SendStage } from './chat-service';
-export { createMessageWriter } from './message-writer';
-export type { MessageWriter, MessageWriterOptions } from './message-writer';
-export { createKeyedThrottle } from './throttle';
-export type { KeyedThrottle } from './throttle';
+export { createChatService, SERVER_IDENTITY } from './chat-service';
+export type { ChatService, ChatDeps, ChatLimiters, ChatObserver } from './chat-service';
+export type { SendStage, GroupCommitOptions } from './message-path';
+export type { SessionContext } from './sessions';
+export type { Caller } from './access';
 export { toChatMessage, toRoomView, toUserView, isoTime } from './views';

@@ -22,7 +22,7 @@ export function toChatMessage(m: StoredMessage): ChatMessage {
 }
 
 export function toRoomView(room: RoomRecord, online: number): RoomView {
-  return { id: room.id, name: room.name, createdAt: isoTime(room.createdAt), online };
+  return { id: room.id, name: room.name, createdAt: isoTime(room.createdAt), online, visibility: room.visibility };
 }
 
 export function toUserView(user: UserRecord, online: boolean): UserView {

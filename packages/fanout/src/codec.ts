@@ -1,43 +1,60 @@
 import type { ChatMessage } from '@chat/protocol';
+import type { BusEvent } from './bus-events';
 
-/** The payload of a members-changed signal: an object, where a batch is an array. */
-export const MEMBERS_CHANGED_PAYLOAD = '{"membersChanged":true}';
-
-const SKIPPED_PREFIX = '{"skipped":';
-
-/** Seqs that will never be stored: an object, where a batch is an array. */
-export function encodeSkipped(seqs: readonly number[]): string {
-  return `${SKIPPED_PREFIX}${JSON.stringify(seqs)}}`;
+/**
+ * The one wire format of the room bus. A batch of messages is a JSON array and
+ * a signal is an object with one key (`membersChanged`, `skipped`, `revoked`);
+ * the first three are the formats nodes of earlier versions send and read, so
+ * old and new nodes share a channel during a rolling upgrade.
+ */
+export function encodeEvent(event: BusEvent): string {
+  switch (event.kind) {
+    case 'messages':
+      return JSON.stringify(event.messages);
+    case 'skipped':
+      return JSON.stringify({ skipped: event.seqs });
+    case 'membersChanged':
+      return MEMBERS_CHANGED;
+    case 'revoked':
+      return JSON.stringify({ revoked: { userId: event.userId } });
+  }
 }
 
-/** The seqs of a skipped-seqs payload; undefined for any other payload; throws on a malformed one. */
-export function decodeSkipped(payload: string): number[] | undefined {
-  if (!payload.startsWith(SKIPPED_PREFIX)) return undefined;
-  const seqs = (JSON.parse(payload) as { skipped?: unknown }).skipped;
+const MEMBERS_CHANGED = '{"membersChanged":true}';
+
+/**
+ * Parses a payload of `roomId`'s channel. Anything malformed throws: the
+ * caller drops it whole, because a peer that sends garbage (or a protocol of
+ * another version) must not reach sockets half-understood.
+ */
+export function decodeEvent(payload: string, roomId: string): BusEvent {
+  if (payload === MEMBERS_CHANGED) return { kind: 'membersChanged' };
+  const parsed: unknown = JSON.parse(payload);
+  if (Array.isArray(parsed)) return { kind: 'messages', messages: decodeMessages(parsed, roomId) };
+  if (typeof parsed !== 'object' || parsed === null) throw new Error(`malformed bus payload on room ${roomId}`);
+  const o = parsed as Record<string, unknown>;
+  if ('skipped' in o) return { kind: 'skipped', seqs: decodeSeqs(o.skipped) };
+  if ('revoked' in o) {
+    const userId = (o.revoked as { userId?: unknown } | null)?.userId;
+    if (typeof userId !== 'string' || userId.length === 0) throw new Error('malformed revoked payload');
+    return { kind: 'revoked', userId };
+  }
+  throw new Error(`unknown bus payload on room ${roomId}`);
+}
+
+function decodeSeqs(seqs: unknown): number[] {
   if (!Array.isArray(seqs) || seqs.length === 0 || !seqs.every((s) => Number.isSafeInteger(s) && (s as number) > 0)) {
     throw new Error('malformed skipped-seqs payload');
   }
   return seqs as number[];
 }
 
-/** One publish = one JSON array, so a batch arrives whole and in order. */
-export function encodeBatch(messages: readonly ChatMessage[]): string {
-  return JSON.stringify(messages);
-}
-
-/**
- * Parses a payload from the bus. Anything that is not an array of well-formed
- * messages of `roomId` throws: the caller drops the whole batch, because a
- * peer that sends garbage (or a different protocol version) must not reach
- * sockets half-understood.
- */
-export function decodeBatch(payload: string, roomId: string): ChatMessage[] {
-  const parsed: unknown = JSON.parse(payload);
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new Error('bus payload is not a non-empty array');
-  for (const item of parsed) {
+function decodeMessages(items: unknown[], roomId: string): ChatMessage[] {
+  if (items.length === 0) throw new Error('bus payload is an empty batch');
+  for (const item of items) {
     if (!isChatMessage(item) || item.roomId !== roomId) throw new Error(`malformed message on room ${roomId}`);
   }
-  return parsed as ChatMessage[];
+  return items as ChatMessage[];
 }
 
 function isChatMessage(v: unknown): v is ChatMessage {

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '@chat/protocol';
-import type { RoomBus } from './types';
+import type { RoomPublisher } from './types';
 
 export interface PublishRetryOptions {
   /** First wait before a failed batch is published again; doubles per failed round up to `maxRetryMs`. Default 250. */
@@ -12,8 +12,8 @@ export interface PublishRetryOptions {
   maxMessages?: number;
   /** Each failed attempt (the first included). */
   onFailure?: (err: unknown, roomId: string) => void;
-  /** Batches given up (too old, or over `maxMessages`), with how many messages they held. */
-  onGivenUp?: (roomId: string, messages: number) => void;
+  /** Batches given up (too old, or over `maxMessages`). Log their ids, never their contents. */
+  onGivenUp?: (roomId: string, messages: readonly ChatMessage[]) => void;
   now?: () => number;
 }
 
@@ -39,7 +39,7 @@ interface Waiting {
  * later one opened a gap that in-order delivery fills from the store. A batch
  * published twice is harmless: receivers drop seqs they already delivered.
  */
-export function createPublishRetry(bus: Pick<RoomBus, 'publish'>, opts: PublishRetryOptions = {}): PublishRetry {
+export function createPublishRetry(bus: RoomPublisher, opts: PublishRetryOptions = {}): PublishRetry {
   const retryMs = opts.retryMs ?? 250;
   const maxRetryMs = opts.maxRetryMs ?? 5000;
   const maxAgeMs = opts.maxAgeMs ?? 60_000;
@@ -61,7 +61,7 @@ export function createPublishRetry(bus: Pick<RoomBus, 'publish'>, opts: PublishR
 
   function giveUp(item: Waiting): void {
     queued -= item.messages.length;
-    opts.onGivenUp?.(item.roomId, item.messages.length);
+    opts.onGivenUp?.(item.roomId, item.messages);
   }
 
   function schedule(): void {
@@ -80,7 +80,7 @@ export function createPublishRetry(bus: Pick<RoomBus, 'publish'>, opts: PublishR
     for (const item of round) {
       if (closed) break;
       if (now() - item.since > maxAgeMs) {
-        opts.onGivenUp?.(item.roomId, item.messages.length);
+        opts.onGivenUp?.(item.roomId, item.messages);
         continue;
       }
       // After one failure in a round the rest would fail too: keep them for the next round.
@@ -90,7 +90,7 @@ export function createPublishRetry(bus: Pick<RoomBus, 'publish'>, opts: PublishR
         continue;
       }
       try {
-        await bus.publish(item.roomId, item.messages);
+        await bus.publish(item.roomId, { kind: 'messages', messages: [...item.messages] });
       } catch (err) {
         failed = true;
         opts.onFailure?.(err, item.roomId);
@@ -107,7 +107,7 @@ export function createPublishRetry(bus: Pick<RoomBus, 'publish'>, opts: PublishR
     publish(roomId, messages) {
       if (closed || messages.length === 0) return;
       const since = now();
-      bus.publish(roomId, messages).catch((err: unknown) => {
+      bus.publish(roomId, { kind: 'messages', messages: [...messages] }).catch((err: unknown) => {
         opts.onFailure?.(err, roomId);
         if (!closed) keep({ roomId, messages, since });
       });

@@ -1,41 +1,52 @@
-import type { ChatMessage } from '@chat/protocol';
+import type { BusEvent } from './bus-events';
 
 /**
- * Carries stored messages from the node that stored them to every socket node
- * that has members in the room, and only to those (interest routing).
- * Messages of one publish call stay together and in order. A bus subscribed to
- * the room gets its own batches too, once, without a network round trip.
+ * Carries what happens in a room (stored messages, skipped seqs, member-list
+ * and access changes: BusEvent) from the node where it happened to every node
+ * that has members in the room, and only to those (interest routing). Events
+ * of one publisher arrive in publish order. A bus subscribed to the room gets
+ * its own message batches too, once, without a network round trip.
  */
-export interface RoomBus {
-  publish(roomId: string, messages: readonly ChatMessage[]): Promise<void>;
-  /** Starts receiving the room's messages on this node. Idempotent per room. */
+export interface RoomBus extends RoomPublisher {
+  /** Starts receiving the room's events on this node. Idempotent per room. */
   subscribe(roomId: string): Promise<void>;
   unsubscribe(roomId: string): Promise<void>;
-  /** One handler per bus; it receives every batch of every subscribed room. */
-  onMessages(handler: (roomId: string, messages: ChatMessage[]) => void): void;
-  /**
-   * Tells the nodes with members in the room that its member list changed
-   * (someone's first connection came or last one went). Any node may send it,
-   * an API node's presence reaper included; it carries no data.
-   */
-  publishMembersChanged(roomId: string): Promise<void>;
-  /** One handler per bus, for every subscribed room's members-changed signal. */
-  onMembersChanged(handler: (roomId: string) => void): void;
-  /**
-   * Tells the room's nodes that these seqs were reserved but will never be
-   * stored (the send was refused after its seq was taken), so in-order
-   * delivery moves past them at once instead of waiting out its gap timeout.
-   * The publisher's own node hears it through the bus like every other.
-   */
-  publishSkipped(roomId: string, seqs: readonly number[]): Promise<void>;
-  /** One handler per bus, for every subscribed room's skipped seqs. */
-  onSkipped(handler: (roomId: string, seqs: number[]) => void): void;
+  /** One handler per bus; it receives every event of every subscribed room. */
+  onEvent(handler: (roomId: string, event: BusEvent) => void): void;
   /**
    * One handler per bus, called after this node's subscriptions were lost and made again (the
    * subscriber connection dropped, Redis restarted) with the rooms re-subscribed: anything
    * published to them in between never reached this node. An in-process bus never calls it.
    */
   onResubscribed(handler: (roomIds: string[]) => void): void;
+  subscribedRooms(): ReadonlySet<string>;
+  /** Idempotent. Does not close clients passed in. */
+  close(): Promise<void>;
+}
+
+/** The sending half of the bus: what a node needs to tell a room's nodes that something happened. */
+export interface RoomPublisher {
+  /** Rejects when the transport refused it (Redis unreachable); an empty batch or seq list sends nothing. */
+  publish(roomId: string, event: BusEvent): Promise<void>;
+}
+
+/**
+ * What a bus rides on: strings per room, nothing more. The engine
+ * (room-bus.ts) does the encoding, echo suppression and counting.
+ */
+export interface BusTransport {
+  /**
+   * True when a subscribed publisher gets its own payloads back without a network round
+   * trip (in-process): then the engine need not hand them over itself ahead of the echo.
+   */
+  readonly localEcho: boolean;
+  publish(roomId: string, payload: string): Promise<void>;
+  subscribe(roomId: string): Promise<void>;
+  unsubscribe(roomId: string): Promise<void>;
+  onPayload(handler: (roomId: string, payload: string) => void): void;
+  /** Subscriptions lost and made again (a reconnect): these rooms may have missed payloads. */
+  onResubscribed(handler: (roomIds: string[]) => void): void;
+  isSubscribed(roomId: string): boolean;
   subscribedRooms(): ReadonlySet<string>;
   /** Idempotent. Does not close clients passed in. */
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import type { ChatMessage } from '@chat/protocol';
 import type { MeteredRoomBus } from '../src';
-import { msg, uid, waitFor } from './helpers';
+import { batch, msg, on, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
 
 /** Two or more buses acting as nodes of one cluster, plus their teardown. */
 export interface BusFixture {
@@ -13,7 +13,7 @@ type Received = Array<{ roomId: string; messages: ChatMessage[] }>;
 
 function collect(bus: MeteredRoomBus): Received {
   const got: Received = [];
-  bus.onMessages((roomId, messages) => got.push({ roomId, messages }));
+  onMessages(bus, (roomId, messages) => got.push({ roomId, messages }));
   return got;
 }
 
@@ -33,7 +33,7 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       const room = uid('room');
       const got = collect(b);
       await b.subscribe(room);
-      await a.publish(room, [msg(room, 1), msg(room, 2)]);
+      await a.publish(room, batch([msg(room, 1), msg(room, 2)]));
       await waitFor(() => got.length === 1, 'one batch');
       expect(got[0]).toEqual({ roomId: room, messages: [msg(room, 1), msg(room, 2)] });
       expect(a.stats()).toMatchObject({ publishedBatches: 1, receivedBatches: 0 });
@@ -46,7 +46,7 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       const room = uid('room');
       const got = collect(b);
       await b.subscribe(room);
-      await Promise.all(Array.from({ length: 50 }, (_, i) => a.publish(room, [msg(room, i + 1)])));
+      await Promise.all(Array.from({ length: 50 }, (_, i) => a.publish(room, batch([msg(room, i + 1)]))));
       await waitFor(() => got.length === 50, '50 batches');
       expect(got.map((g) => g.messages[0]?.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
@@ -57,11 +57,11 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       const got = collect(b);
       await Promise.all([b.subscribe(room), b.subscribe(room)]);
       await b.subscribe(room);
-      await a.publish(room, [msg(room, 1)]);
-      await a.publish(room, [msg(room, 2)]);
+      await a.publish(room, batch([msg(room, 1)]));
+      await a.publish(room, batch([msg(room, 2)]));
       await waitFor(() => got.length >= 2, 'two batches');
       // A marker batch after them proves no duplicate was still on its way.
-      await a.publish(room, [msg(room, 3)]);
+      await a.publish(room, batch([msg(room, 3)]));
       await waitFor(() => got.some((g) => g.messages[0]?.seq === 3), 'marker');
       expect(got.map((g) => g.messages[0]?.seq)).toEqual([1, 2, 3]);
     });
@@ -74,8 +74,8 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       await b.subscribe(kept);
       await b.unsubscribe(gone);
       expect(b.subscribedRooms()).toEqual(new Set([kept]));
-      await a.publish(gone, [msg(gone, 1)]);
-      await a.publish(kept, [msg(kept, 1)]);
+      await a.publish(gone, batch([msg(gone, 1)]));
+      await a.publish(kept, batch([msg(kept, 1)]));
       // Same publisher, published after: once `kept` arrived, `gone` would have too.
       await waitFor(() => got.length >= 1, 'kept batch');
       expect(got).toEqual([{ roomId: kept, messages: [msg(kept, 1)] }]);
@@ -88,10 +88,10 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       const bystanderGot = collect(bystander);
       await member.subscribe(room);
       await bystander.subscribe(other);
-      for (let i = 1; i <= 10; i++) await a.publish(room, [msg(room, i)]);
+      for (let i = 1; i <= 10; i++) await a.publish(room, batch([msg(room, i)]));
       await waitFor(() => memberGot.length === 10, 'member batches');
       // A batch for the bystander's own room, published last, bounds the wait.
-      await a.publish(other, [msg(other, 1)]);
+      await a.publish(other, batch([msg(other, 1)]));
       await waitFor(() => bystanderGot.length === 1, 'bystander own batch');
       expect(bystanderGot).toEqual([{ roomId: other, messages: [msg(other, 1)] }]);
       expect(bystander.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1 });
@@ -106,11 +106,11 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       await b.close();
       await b.close();
       expect(b.subscribedRooms().size).toBe(0);
-      await expect(b.publish(room, [msg(room, 1)])).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(b.publish(room, batch([msg(room, 1)]))).rejects.toMatchObject({ code: 'unavailable' });
       const c = await fx.makeBus();
       const cGot = collect(c);
       await c.subscribe(room);
-      await a.publish(room, [msg(room, 1)]);
+      await a.publish(room, batch([msg(room, 1)]));
       await waitFor(() => cGot.length === 1, 'live subscriber');
       expect(got).toEqual([]);
     });
@@ -119,14 +119,14 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       const [a, b, c] = [await fx.makeBus(), await fx.makeBus(), await fx.makeBus()];
       const [room, other] = [uid('room'), uid('room')];
       const signals: Record<string, string[]> = { b: [], c: [] };
-      b.onMembersChanged((roomId) => signals.b!.push(roomId));
-      c.onMembersChanged((roomId) => signals.c!.push(roomId));
+      onMembersChanged(b, (roomId) => signals.b!.push(roomId));
+      onMembersChanged(c, (roomId) => signals.c!.push(roomId));
       const gotB = collect(b);
       await b.subscribe(room);
       await c.subscribe(other);
-      await a.publishMembersChanged(room);
+      await a.publish(room, { kind: 'membersChanged' });
       // A batch published after the signal arrives after it: once it is in, the signal is too.
-      await a.publish(room, [msg(room, 1)]);
+      await a.publish(room, batch([msg(room, 1)]));
       await waitFor(() => gotB.length === 1, 'the batch after the signal');
       expect(signals).toEqual({ b: [room], c: [] });
       expect(b.stats()).toMatchObject({ receivedBatches: 1, receivedMessages: 1, droppedBatches: 0 });
@@ -136,15 +136,15 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       const [a, b, c] = [await fx.makeBus(), await fx.makeBus(), await fx.makeBus()];
       const [room, other] = [uid('room'), uid('room')];
       const skipped: Record<string, Array<[string, number[]]>> = { a: [], b: [], c: [] };
-      for (const [name, bus] of [['a', a], ['b', b], ['c', c]] as const) bus.onSkipped((roomId, seqs) => skipped[name]!.push([roomId, seqs]));
+      for (const [name, bus] of [['a', a], ['b', b], ['c', c]] as const) onSkipped(bus, (roomId, seqs) => skipped[name]!.push([roomId, seqs]));
       const gotB = collect(b);
       await a.subscribe(room);
       await b.subscribe(room);
       await c.subscribe(other);
-      await a.publishSkipped(room, [4, 5]);
-      await a.publishSkipped(room, []);
+      await a.publish(room, { kind: 'skipped', seqs: [4, 5] });
+      await a.publish(room, { kind: 'skipped', seqs: [] });
       // A batch published after the skip arrives after it: once it is in, the skip is too.
-      await a.publish(room, [msg(room, 6)]);
+      await a.publish(room, batch([msg(room, 6)]));
       await waitFor(() => gotB.length === 1, 'the batch after the skip');
       await waitFor(() => skipped.a!.length === 1, 'the publisher hears its own skip');
       expect(skipped).toEqual({ a: [[room, [4, 5]]], b: [[room, [4, 5]]], c: [] });
@@ -157,18 +157,34 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       const got = collect(a);
       await a.subscribe(room);
       await b.subscribe(room);
-      await a.publish(room, [msg(room, 1)]);
-      await a.publish(room, [msg(room, 2)]);
+      await a.publish(room, batch([msg(room, 1)]));
+      await a.publish(room, batch([msg(room, 2)]));
       // b publishes after a's publishes were accepted, so once a has b's batch any echo of a's own has arrived too.
-      await b.publish(room, [msg(room, 3)]);
+      await b.publish(room, batch([msg(room, 3)]));
       await waitFor(() => got.some((g) => g.messages[0]?.seq === 3), "b's batch");
       expect(got.map((g) => g.messages.map((m) => m.seq))).toEqual([[1], [2], [3]]);
       expect(a.stats()).toMatchObject({ publishedBatches: 2, receivedBatches: 3, receivedMessages: 3 });
     });
 
+    test('a revoked event reaches the subscribers of that room with the user it names', async () => {
+      const [a, b, c] = [await fx.makeBus(), await fx.makeBus(), await fx.makeBus()];
+      const [room, other] = [uid('room'), uid('room')];
+      const revoked: Record<string, Array<[string, string]>> = { b: [], c: [] };
+      on(b, 'revoked', (roomId, e) => revoked.b!.push([roomId, e.userId]));
+      on(c, 'revoked', (roomId, e) => revoked.c!.push([roomId, e.userId]));
+      const gotB = collect(b);
+      await b.subscribe(room);
+      await c.subscribe(other);
+      await a.publish(room, { kind: 'revoked', userId: 'user_gone' });
+      await a.publish(room, batch([msg(room, 1)]));
+      await waitFor(() => gotB.length === 1, 'the batch after the revocation');
+      expect(revoked).toEqual({ b: [[room, 'user_gone']], c: [] });
+    });
+
     test('an empty publish sends nothing', async () => {
       const a = await fx.makeBus();
-      await a.publish(uid('room'), []);
+      await a.publish(uid('room'), batch([]));
+      await a.publish(uid('room'), { kind: 'skipped', seqs: [] });
       expect(a.stats().publishedBatches).toBe(0);
     });
   });

@@ -1,7 +1,7 @@
 import { createMemoryBus, createMemoryBusHub } from '../src';
 import type { MeteredRoomBus } from '../src';
 import { busContract } from './bus-contract';
-import { msg, uid, waitFor } from './helpers';
+import { batch, msg, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
 
 busContract('memory', async () => {
   const hub = createMemoryBusHub();
@@ -23,9 +23,9 @@ describe('memory bus', () => {
     const bus = createMemoryBus();
     const room = uid('room');
     let calls = 0;
-    bus.onMessages(() => calls++);
+    onMessages(bus, () => calls++);
     await bus.subscribe(room);
-    const p = bus.publish(room, [msg(room, 1)]);
+    const p = bus.publish(room, batch([msg(room, 1)]));
     expect(calls).toBe(0);
     await p;
     await waitFor(() => calls === 1, 'delivery');
@@ -36,11 +36,11 @@ describe('memory bus', () => {
     const errors: unknown[] = [];
     const bus = createMemoryBus({ onError: (e) => errors.push(e) });
     const room = uid('room');
-    bus.onMessages(() => {
+    onMessages(bus, () => {
       throw new Error('boom');
     });
     await bus.subscribe(room);
-    await bus.publish(room, [msg(room, 1)]);
+    await bus.publish(room, batch([msg(room, 1)]));
     await waitFor(() => errors.length === 1, 'error reported');
     await bus.close();
   });

@@ -3,7 +3,7 @@ import { startRedisServer } from '@chat/devcluster';
 import type { RedisServerHandle } from '@chat/devcluster';
 import type { ChatMessage } from '@chat/protocol';
 import { createRedisBus } from '../src';
-import { msg, uid, waitFor } from './helpers';
+import { batch, msg, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
 import { killByName, nextEvent } from './redis-helpers';
 
 // A re-subscription Redis refuses after a reconnect (here: the permission is
@@ -43,7 +43,7 @@ test('rooms whose re-subscription Redis refused are subscribed again once it acc
     const room = uid('room');
     const got: ChatMessage[] = [];
     const resubscribed: string[][] = [];
-    node.onMessages((_r, m) => got.push(...m));
+    onMessages(node, (_r, m) => got.push(...m));
     if (sub.status !== 'ready') await nextEvent(sub, 'ready'); // a first 'ready' is not a re-subscription
     node.onResubscribed((roomIds) => resubscribed.push(roomIds));
     await node.subscribe(room);
@@ -61,7 +61,7 @@ test('rooms whose re-subscription Redis refused are subscribed again once it acc
     let seq = 0;
     await waitFor(
       async () => {
-        await publisher.publish(room, [msg(room, ++seq)]);
+        await publisher.publish(room, batch([msg(room, ++seq)]));
         return got.length > 0;
       },
       'delivery after the retry',

@@ -3,7 +3,7 @@ import type { ChatMessage } from '@chat/protocol';
 import { createRedisBus, roomChannel } from '../src';
 import type { MeteredRoomBus } from '../src';
 import { busContract } from './bus-contract';
-import { msg, uid, waitFor } from './helpers';
+import { batch, msg, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
 import { connect, killByName, nextEvent } from './redis-helpers';
 
 /** One publish client shared by the "nodes", one subscriber connection per node, as in production. */
@@ -52,7 +52,7 @@ describe('redis bus', () => {
       const [a, b] = [await fx.makeBus(), await fx.makeBus()];
       const room = uid('room');
       const got: ChatMessage[][] = [];
-      b.onMessages((_r, m) => got.push(m));
+      onMessages(b, (_r, m) => got.push(m));
       await b.subscribe(room);
       const channel = roomChannel(fx.prefix, room);
       await fx.pub.spublish(channel, 'not json');
@@ -61,7 +61,7 @@ describe('redis bus', () => {
       await fx.pub.spublish(channel, JSON.stringify([msg('another-room', 1)]));
       await fx.pub.spublish(channel, JSON.stringify({ skipped: ['x'] }));
       await fx.pub.spublish(channel, JSON.stringify({ skipped: [] }));
-      await a.publish(room, [msg(room, 7)]);
+      await a.publish(room, batch([msg(room, 7)]));
       await waitFor(() => got.length === 1, 'valid batch');
       expect(got[0]).toEqual([msg(room, 7)]);
       expect(errors).toHaveLength(6);
@@ -77,11 +77,11 @@ describe('redis bus', () => {
     try {
       const bus = await fx.makeBus();
       const room = uid('room');
-      bus.onMessages(() => {
+      onMessages(bus, () => {
         throw new Error('boom');
       });
       await bus.subscribe(room);
-      await bus.publish(room, [msg(room, 1)]);
+      await bus.publish(room, batch([msg(room, 1)]));
       await waitFor(() => errors.length === 1, 'error reported');
     } finally {
       await fx.teardown();
@@ -98,7 +98,7 @@ describe('redis bus', () => {
       const b = await fx.makeBus(sub);
       const rooms = [uid('r1'), uid('r2'), uid('r3')];
       const got = new Map<string, number[]>();
-      b.onMessages((roomId, messages) => {
+      onMessages(b, (roomId, messages) => {
         const seqs = got.get(roomId) ?? [];
         seqs.push(...messages.map((m) => m.seq));
         got.set(roomId, seqs);
@@ -119,7 +119,7 @@ describe('redis bus', () => {
       for (const r of rooms) {
         await waitFor(
           async () => {
-            await a.publish(r, [msg(r, ++seq)]);
+            await a.publish(r, batch([msg(r, ++seq)]));
             return (got.get(r)?.length ?? 0) > 0;
           },
           `delivery on ${r} after reconnect`,
@@ -128,8 +128,8 @@ describe('redis bus', () => {
       // Re-subscribing twice (ioredis and the bus both do it) must not duplicate deliveries.
       const marker = rooms[0]!;
       const before = got.get(marker)!.length;
-      await a.publish(marker, [msg(marker, 1000)]);
-      await a.publish(marker, [msg(marker, 1001)]);
+      await a.publish(marker, batch([msg(marker, 1000)]));
+      await a.publish(marker, batch([msg(marker, 1001)]));
       await waitFor(() => got.get(marker)!.includes(1001), 'marker');
       expect(got.get(marker)!.slice(before)).toEqual([1000, 1001]);
       expect(b.subscribedRooms()).toEqual(new Set(rooms));
@@ -149,12 +149,12 @@ describe('redis bus', () => {
       const room = uid('room');
       const got1: number[] = [];
       const got2: number[] = [];
-      b1.onMessages((_r, m) => got1.push(...m.map((x) => x.seq)));
-      b2.onMessages((_r, m) => got2.push(...m.map((x) => x.seq)));
+      onMessages(b1, (_r, m) => got1.push(...m.map((x) => x.seq)));
+      onMessages(b2, (_r, m) => got2.push(...m.map((x) => x.seq)));
       await b1.subscribe(room);
       await b2.subscribe(room);
-      await b1.publish(room, [msg(room, 1)]);
-      await b2.publish(room, [msg(room, 2)]);
+      await b1.publish(room, batch([msg(room, 1)]));
+      await b2.publish(room, batch([msg(room, 2)]));
       await waitFor(() => got1.length === 1 && got2.length === 1, 'one batch each');
       expect([got1, got2]).toEqual([[1], [2]]);
       await b2.close();

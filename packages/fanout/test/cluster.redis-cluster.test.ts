@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import { createRedisBus, createRedisSeqAllocator, seqKey } from '../src';
 import type { MeteredRoomBus } from '../src';
 import { busContract } from './bus-contract';
-import { msg, uid, waitFor } from './helpers';
+import { batch, msg, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
 import { startRedisCluster } from '@chat/devcluster';
 import type { RedisClusterHandle as TestCluster } from '@chat/devcluster';
 import { seqContract } from './seq-contract';
@@ -69,13 +69,13 @@ test('rooms on every shard reach only the nodes subscribed to them', async () =>
     // Enough rooms that they spread over all three masters.
     const rooms = Array.from({ length: 12 }, (_, i) => uid(`room${i}`));
     const got = new Map<string, string[]>([['a', []], ['b', []]]);
-    a.onMessages((roomId) => got.get('a')!.push(roomId));
-    b.onMessages((roomId) => got.get('b')!.push(roomId));
+    onMessages(a, (roomId) => got.get('a')!.push(roomId));
+    onMessages(b, (roomId) => got.get('b')!.push(roomId));
     const forA = rooms.filter((_, i) => i % 2 === 0);
     const forB = rooms.filter((_, i) => i % 2 === 1);
     for (const r of forA) await a.subscribe(r);
     for (const r of forB) await b.subscribe(r);
-    for (const r of rooms) await a.publish(r, [msg(r, 1)]);
+    for (const r of rooms) await a.publish(r, batch([msg(r, 1)]));
     await waitFor(() => got.get('a')!.length === 6 && got.get('b')!.length === 6, 'every room delivered');
     expect(new Set(got.get('a'))).toEqual(new Set(forA));
     expect(new Set(got.get('b'))).toEqual(new Set(forB));

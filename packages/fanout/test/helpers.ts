@@ -26,3 +26,29 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+import type { BusEvent, BusEventKind, RoomBus } from '../src';
+
+/** A batch event, as publishers send it. */
+export const batch = (messages: ChatMessage[]): BusEvent => ({ kind: 'messages', messages });
+
+type Listener = (roomId: string, event: BusEvent) => void;
+const taps = new WeakMap<RoomBus, Listener[]>();
+
+/** Listens to one kind of event; several listeners may share a bus (it has one handler). */
+export function on<K extends BusEventKind>(bus: RoomBus, kind: K, h: (roomId: string, event: Extract<BusEvent, { kind: K }>) => void): void {
+  let listeners = taps.get(bus);
+  if (!listeners) {
+    const list: Listener[] = [];
+    taps.set(bus, (listeners = list));
+    bus.onEvent((roomId, event) => list.forEach((l) => l(roomId, event)));
+  }
+  listeners.push((roomId, event) => {
+    if (event.kind === kind) h(roomId, event as Extract<BusEvent, { kind: K }>);
+  });
+}
+
+export const onMessages = (bus: RoomBus, h: (roomId: string, messages: ChatMessage[]) => void): void =>
+  on(bus, 'messages', (roomId, e) => h(roomId, e.messages));
+export const onSkipped = (bus: RoomBus, h: (roomId: string, seqs: number[]) => void): void => on(bus, 'skipped', (roomId, e) => h(roomId, e.seqs));
+export const onMembersChanged = (bus: RoomBus, h: (roomId: string) => void): void => on(bus, 'membersChanged', (roomId) => h(roomId));

@@ -1,6 +1,5 @@
-import type { ChatMessage } from '@chat/protocol';
 import { createPublishRetry } from '../src';
-import type { PublishRetryOptions } from '../src';
+import type { BusEvent, PublishRetryOptions } from '../src';
 import { msg } from './helpers';
 
 /** A bus whose publish fails while `down`; records attempts and what went through. */
@@ -9,10 +8,10 @@ function flakyBus() {
     down: true,
     attempts: 0,
     published: [] as Array<[string, number[]]>,
-    async publish(roomId: string, messages: readonly ChatMessage[]) {
+    async publish(roomId: string, event: BusEvent) {
       bus.attempts++;
       if (bus.down) throw new Error('redis unreachable');
-      bus.published.push([roomId, messages.map((m) => m.seq)]);
+      if (event.kind === 'messages') bus.published.push([roomId, event.messages.map((m) => m.seq)]);
     },
   };
   return bus;
@@ -23,7 +22,7 @@ function setup(opts: PublishRetryOptions = {}) {
   const givenUp: Array<[string, number]> = [];
   const failures: string[] = [];
   const retry = createPublishRetry(bus, {
-    onGivenUp: (roomId, n) => givenUp.push([roomId, n]),
+    onGivenUp: (roomId, messages) => givenUp.push([roomId, messages.length]),
     onFailure: (_err, roomId) => failures.push(roomId),
     ...opts,
   });

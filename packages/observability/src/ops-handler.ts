@@ -7,12 +7,14 @@ export interface OpsDeps {
   /** True once the node has begun shutting down: load balancers must stop sending new work. */
   draining: () => boolean;
   registry: Registry;
+  /** Serve /metrics too: only on the internal listener, never on the public port. */
+  metrics?: boolean;
 }
 
 /**
- * `/healthz` (the process lives), `/readyz` (it can serve), `/metrics`
- * (Prometheus). Framework-free so API and socket nodes share it.
- * Returns false for any other path.
+ * `/healthz` (the process lives), `/readyz` (it can serve) and, on the
+ * internal listener, `/metrics` (Prometheus). Framework-free so API and
+ * socket nodes share it. Returns false for any other path.
  */
 export function createOpsHandler(deps: OpsDeps) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -28,7 +30,7 @@ export function createOpsHandler(deps: OpsDeps) {
       );
       return true;
     }
-    if (url === '/metrics') {
+    if (url === '/metrics' && deps.metrics) {
       void deps.registry
         .metrics()
         .then((text) => send(res, 200, deps.registry.contentType, text))

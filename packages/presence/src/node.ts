@@ -51,6 +51,9 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
    */
   const joining = new Map<string, Promise<boolean>>();
 
+  let onDepartures: (departures: Departure[]) => void = () => {};
+  let onRestored: (roomIds: string[]) => void = () => {};
+
   const report = (err: unknown): void => {
     try {
       opts.onError(err);
@@ -107,7 +110,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     }
     if (rooms.size === 0) return;
     try {
-      opts.onRestored([...rooms]);
+      onRestored([...rooms]);
     } catch (err) {
       report(err);
     }
@@ -117,7 +120,7 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
   function reportDepartures(departures: Departure[]): void {
     if (departures.length === 0) return;
     try {
-      opts.onDepartures(departures);
+      onDepartures(departures);
     } catch (err) {
       report(err);
     }
@@ -233,6 +236,12 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     isOnline: (roomId, userId) => backend.isOnline(roomId, userId),
     onlineCount: (roomId) => backend.onlineCount(roomId),
     isUserOnline: (userId) => backend.isUserOnline(userId),
+    onDepartures(handler) {
+      onDepartures = handler;
+    },
+    onRestored(handler) {
+      onRestored = handler;
+    },
     start() {
       if (started || closed) return;
       started = true;

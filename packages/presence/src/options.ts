@@ -1,4 +1,4 @@
-import type { Departure, PresenceOptions } from './types';
+import type { PresenceOptions } from './types';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2000;
 export const DEFAULT_NODE_TTL_MS = 10000;
@@ -8,8 +8,6 @@ export interface ResolvedOptions {
   nodeId: string;
   heartbeatIntervalMs: number;
   nodeTtlMs: number;
-  onDepartures: (departures: Departure[]) => void;
-  onRestored: (roomIds: string[]) => void;
   onError: (err: unknown) => void;
 }
 
@@ -34,8 +32,6 @@ export function resolveOptions(opts: PresenceOptions): ResolvedOptions {
     nodeId: opts.nodeId,
     heartbeatIntervalMs,
     nodeTtlMs,
-    onDepartures: opts.onDepartures ?? (() => {}),
-    onRestored: opts.onRestored ?? (() => {}),
     onError: opts.onError ?? (() => {}),
   };
 }

@@ -16,8 +16,8 @@ export interface Departure {
  *
  * Every connection is owned by a node. Nodes heartbeat; when a node stops
  * heartbeating for `nodeTtlMs`, the survivors remove its connections and
- * report the resulting departures through `onDepartures`, so a crashed node
- * leaves no ghosts.
+ * report the resulting departures to their `onDepartures` handler, so a
+ * crashed node leaves no ghosts.
  */
 export interface PresenceStore {
   readonly nodeId: string;
@@ -38,6 +38,18 @@ export interface PresenceStore {
   onlineCount(roomId: string): Promise<number>;
   /** Online in at least one room. */
   isUserOnline(userId: string): Promise<boolean>;
+  /**
+   * One handler per store: the departures found in the background (reaping a dead node's
+   * connections, leaves retried after an outage), never those of join/leave. Errors go to onError.
+   */
+  onDepartures(handler: (departures: Departure[]) => void): void;
+  /**
+   * One handler per store: called after this node found at a heartbeat that it was no longer
+   * registered (Redis lost its data, or survivors reaped it during a stall longer than nodeTtlMs)
+   * and added its live connections back, with the rooms they are in: their member lists changed
+   * without a join. Errors go to onError.
+   */
+  onRestored(handler: (roomIds: string[]) => void): void;
   /** Starts heartbeating and reaping (idempotent; a no-op after close). Call it before the first join. */
   start(): void;
   /** Removes every connection this node holds (graceful shutdown) and returns the departures. */
@@ -67,14 +79,6 @@ export interface PresenceOptions {
    * heartbeatIntervalMs, and should be the same on every node.
    */
   nodeTtlMs?: number;
-  /** Called with the departures found by the timer's reaping passes (not by join/leave). If it throws, the error goes to onError. */
-  onDepartures?: (departures: Departure[]) => void;
-  /**
-   * Called after this node found at a heartbeat that it was no longer registered (Redis lost its
-   * data, or survivors reaped it during a stall longer than nodeTtlMs) and added its live connections
-   * back, with the rooms they are in: their member lists changed without a join. Errors go to onError.
-   */
-  onRestored?: (roomIds: string[]) => void;
   /** Called when a background pass fails; the store never throws out of a timer. Default: ignore. */
   onError?: (err: unknown) => void;
 }

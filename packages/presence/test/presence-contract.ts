@@ -27,11 +27,20 @@ const FAST = { heartbeatIntervalMs: 100, nodeTtlMs: 1500 };
  * The behaviour every PresenceStore must show, run against each backend.
  * `makeNode` must return nodes that share one backend for the current test.
  */
+/** The background reports a test listens to (set on the store after it is made). */
+interface Handlers {
+  onDepartures?: (departures: Departure[]) => void;
+  onRestored?: (roomIds: string[]) => void;
+}
+
 export function presenceContract(name: string, makeNode: MakeNode, hooks: ContractHooks = {}): void {
   describe(`PresenceStore contract: ${name}`, () => {
     let nodes: PresenceStore[] = [];
-    const node = (nodeId: string, opts?: Omit<PresenceOptions, 'nodeId'>) => {
-      const n = makeNode(nodeId, opts);
+    const node = (nodeId: string, opts: Omit<PresenceOptions, 'nodeId'> & Handlers = {}) => {
+      const { onDepartures, onRestored, ...options } = opts;
+      const n = makeNode(nodeId, options);
+      if (onDepartures) n.onDepartures(onDepartures);
+      if (onRestored) n.onRestored(onRestored);
       nodes.push(n);
       return n;
     };

@@ -71,8 +71,10 @@ describe('presence across a backend outage', () => {
     const flaky = flakyBackend();
     const departures: Departure[] = [];
     const onDepartures = (d: Departure[]) => departures.push(...d);
-    const a = createPresenceNode(flaky.backend, { ...opts, onDepartures, nodeId: 'a' });
-    const b = createPresenceNode(flaky.backend, { ...opts, onDepartures, nodeId: 'b' });
+    const a = createPresenceNode(flaky.backend, { ...opts, nodeId: 'a' });
+    const b = createPresenceNode(flaky.backend, { ...opts, nodeId: 'b' });
+    a.onDepartures(onDepartures);
+    b.onDepartures(onDepartures);
     try {
       a.start();
       b.start();
@@ -100,7 +102,8 @@ describe('presence across a backend outage', () => {
   test('a leave the backend did not take is sent again once it answers, and reported as a departure', async () => {
     const flaky = flakyBackend();
     const departures: Departure[] = [];
-    const a = createPresenceNode(flaky.backend, { ...opts, onDepartures: (d) => departures.push(...d), nodeId: 'a' });
+    const a = createPresenceNode(flaky.backend, { ...opts, nodeId: 'a' });
+    a.onDepartures((d) => departures.push(...d));
     try {
       a.start();
       await a.join('r', u, 'c1');
@@ -118,7 +121,8 @@ describe('presence across a backend outage', () => {
   test('connections the node could not add back after the backend forgot it are added at a later heartbeat', async () => {
     const flaky = flakyBackend();
     const restored: string[][] = [];
-    const a = createPresenceNode(flaky.backend, { ...opts, onRestored: (rooms) => restored.push(rooms), nodeId: 'a' });
+    const a = createPresenceNode(flaky.backend, { ...opts, nodeId: 'a' });
+    a.onRestored((rooms) => restored.push(rooms));
     try {
       a.start();
       await a.join('r', u, 'c1');

@@ -46,9 +46,9 @@ describe('redis presence', () => {
       keyPrefix: prefix,
       heartbeatIntervalMs: 50,
       nodeTtlMs: 5000,
-      onRestored: (rooms) => restored.push(rooms),
       onError: (err) => errors.push(err),
     });
+    a.onRestored((rooms) => restored.push(rooms));
     const u = { userId: 'u', nickName: 'n', headNum: 1 };
     const v = { userId: 'v', nickName: 'm', headNum: 2 };
     try {

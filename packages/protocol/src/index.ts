@@ -39,4 +39,4 @@ export {
 export type { SessionRequest, SendMessageRequest, HistoryRequest, RoomRef, JoinRequest, CreateRoomRequest, ServerMessageRequest } from './schemas';
 export { EVENTS, SOCKET_PATH } from './events';
 export type { Ack, AckFn, ServerToClientEvents, ClientToServerEvents, HandshakeAuth } from './events';
-export { parseOrThrow } from './parse';
+export { parseOrThrow, assertContent } from './parse';

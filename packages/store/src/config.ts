@@ -1,21 +1,28 @@
 import type { Knex } from 'knex';
 
-export type StoreTarget = { mysqlUrl: string } | { sqliteFile: string };
+/**
+ * MySQL (`sslCa`: a PEM CA bundle to verify the server with, which turns TLS on) or an SQLite file.
+ * `?ssl=true` (or `required`) in the URL turns TLS on with the system's CAs.
+ */
+export type StoreTarget = { mysqlUrl: string; sslCa?: string } | { sqliteFile: string };
 
 /**
  * Knex configuration for either backend. Pure: it connects to nothing; the service's
  * main.ts does `knex(knexConfig(target))` and passes the instance to the store.
  */
 export function knexConfig(target: StoreTarget): Knex.Config {
-  if ('mysqlUrl' in target) return mysqlConfig(target.mysqlUrl);
+  if ('mysqlUrl' in target) return mysqlConfig(target.mysqlUrl, target.sslCa);
   return sqliteConfig(target.sqliteFile);
 }
 
-function mysqlConfig(url: string): Knex.Config {
+function mysqlConfig(url: string, sslCa?: string): Knex.Config {
+  const { tls, ...where } = parseMysqlUrl(url);
   return {
     client: 'mysql2',
     connection: {
-      ...parseMysqlUrl(url),
+      ...where,
+      // Verified TLS: the given CA, or the system's when the URL asks for TLS.
+      ...(sslCa ? { ssl: { ca: sslCa, rejectUnauthorized: true } } : tls ? { ssl: { rejectUnauthorized: true } } : {}),
       // BIGINT columns come back as numbers (strings only beyond 2^53, which epoch ms and seqs never reach).
       supportBigNumbers: true,
       charset: 'utf8mb4',
@@ -27,7 +34,7 @@ function mysqlConfig(url: string): Knex.Config {
 }
 
 /** `mysql://user:password@host:port/database`; user, password and database are percent-decoded. */
-function parseMysqlUrl(url: string): { host: string; port: number; user: string; password: string; database?: string } {
+function parseMysqlUrl(url: string): { host: string; port: number; user: string; password: string; database?: string; tls: boolean } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -45,7 +52,14 @@ function parseMysqlUrl(url: string): { host: string; port: number; user: string;
     user: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
     ...(database ? { database } : {}),
+    tls: sslParam(parsed.searchParams.get('ssl')),
   };
+}
+
+function sslParam(value: string | null): boolean {
+  if (value === null || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1' || value === 'required') return true;
+  throw new Error(`mysqlUrl: ssl must be true, required or false (got ${value})`);
 }
 
 /** The part of a better-sqlite3 Database the pool hook uses. */

@@ -35,3 +35,13 @@ describe('knexConfig', () => {
     expect(typeof config.pool?.afterCreate).toBe('function');
   });
 });
+
+describe('knexConfig TLS', () => {
+  test('?ssl=true asks for verified TLS; MYSQL_SSL_CA passes the CA', () => {
+    expect(knexConfig({ mysqlUrl: 'mysql://u@db/chat?ssl=true' }).connection).toMatchObject({ ssl: { rejectUnauthorized: true } });
+    expect(knexConfig({ mysqlUrl: 'mysql://u@db/chat?ssl=required' }).connection).toMatchObject({ ssl: { rejectUnauthorized: true } });
+    expect(knexConfig({ mysqlUrl: 'mysql://u@db/chat', sslCa: 'PEM' }).connection).toMatchObject({ ssl: { ca: 'PEM', rejectUnauthorized: true } });
+    expect(knexConfig({ mysqlUrl: 'mysql://u@db/chat?ssl=false' }).connection).not.toHaveProperty('ssl');
+    expect(() => knexConfig({ mysqlUrl: 'mysql://u@db/chat?ssl=maybe' })).toThrow(/ssl/);
+  });
+});

@@ -18,6 +18,10 @@ export interface ApiDeps {
   ready: () => Promise<boolean>;
   draining: () => boolean;
   corsOrigins: '*' | string[];
+  /** Proxies in front of the node whose X-Forwarded-For is believed (0: none, 1: the load balancer). */
+  trustProxyHops: number;
+  /** Keys of the server API; empty: the route does not exist. */
+  serverApiKeys: readonly string[];
 }
 
 /** Request bodies are small JSON documents; anything bigger is refused before parsing. */
@@ -27,25 +31,26 @@ const BODY_LIMIT = '16kb';
 export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Behind HAProxy/nginx/ingress on a private network: trust their X-Forwarded-For.
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // Exactly the configured hops: a client's own X-Forwarded-For never picks the address it is budgeted by.
+  app.set('trust proxy', deps.trustProxyHops);
   app.use(helmet());
   app.use(
     cors({
       origin: deps.corsOrigins,
-      methods: ['GET', 'POST'],
+      methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Authorization'],
       maxAge: 600,
     }),
   );
 
+  // Probes only: /metrics is served on the node's internal listener, never here.
   const ops = createOpsHandler({ ready: deps.ready, draining: deps.draining, registry: deps.metrics.registry });
   app.use((req, res, next) => {
     if (!ops(req, res)) next();
   });
 
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
-  app.use('/api/v1', v1Routes(deps.chat, deps.tokens));
+  app.use('/api/v1', v1Routes({ chat: deps.chat, tokens: deps.tokens, serverApiKeys: deps.serverApiKeys }));
   app.use('/mysql', seedRoutes(deps.chat));
   app.get('/', (_req, res) => {
     res.json({ name: 'chat-cluster', api: '/api/v1', socket: '/socket.io', docs: 'docs/protocol.md' });

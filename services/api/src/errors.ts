@@ -2,8 +2,12 @@ import type { ErrorRequestHandler } from 'express';
 import { ChatError, HTTP_STATUS, toErrorBody } from '@chat/protocol';
 import type { Logger } from '@chat/observability';
 
-/** Body-parser failures are the client's: a body that is not JSON, or one too large. */
-function fromBodyParser(err: unknown): ChatError | undefined {
+/**
+ * Failures express reports for the client's request: a body that is not JSON
+ * or too large (body-parser), a path whose %-encoding is malformed (the router).
+ */
+function fromRequestParsing(err: unknown): ChatError | undefined {
+  if (err instanceof URIError) return new ChatError('bad_request', 'The path is not valid percent-encoding.');
   const type = (err as { type?: unknown }).type;
   if (type === 'entity.parse.failed') return new ChatError('bad_request', 'The body is not valid JSON.');
   if (type === 'entity.too.large') return new ChatError('too_large', 'The body is too large.');
@@ -14,7 +18,7 @@ function fromBodyParser(err: unknown): ChatError | undefined {
 /** The REST edge: known errors keep their code; anything else is logged and becomes `internal`. */
 export function errorHandler(logger: Logger, onError?: (code: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const known = err instanceof ChatError ? err : fromBodyParser(err);
+    const known = err instanceof ChatError ? err : fromRequestParsing(err);
     if (!known) logger.error({ err, path: req.path }, 'unhandled request error');
     const body = toErrorBody(known ?? err);
     onError?.(body.code);

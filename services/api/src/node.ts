@@ -5,18 +5,20 @@ import { createApiApp } from './app';
 
 export function apiAppFor(ctx: NodeContext) {
   return createApiApp({
-    chat: ctx.infra.chat,
-    tokens: ctx.infra.tokens,
+    chat: ctx.chat,
+    tokens: ctx.adapters.tokens,
     logger: ctx.logger,
     metrics: ctx.metrics,
-    ready: ctx.infra.ready,
+    ready: ctx.ready,
     draining: ctx.draining,
     corsOrigins: ctx.config.corsOrigins,
+    trustProxyHops: ctx.config.TRUST_PROXY_HOPS,
+    serverApiKeys: ctx.config.serverApiKeys,
   });
 }
 
 /** A stateless API node. */
-export async function startApiNode(env: Record<string, string | undefined>): Promise<RunningNode & { ctx: NodeContext }> {
+export async function startApiNode(env: Record<string, string | undefined>): Promise<RunningNode & { ctx: NodeContext; metricsUrl: string }> {
   const ctx = await bootNode(env, 'api');
   const server = http.createServer(apiAppFor(ctx));
   const port = await listen(server, ctx.config.PORT, ctx.config.HOST);
@@ -26,6 +28,7 @@ export async function startApiNode(env: Record<string, string | undefined>): Pro
     url: urlFor(ctx.config.HOST, port),
     port,
     nodeId: ctx.config.nodeId,
+    metricsUrl: ctx.metricsUrl,
     close: () =>
       (closing ??= (async () => {
         ctx.setDraining();
@@ -33,7 +36,7 @@ export async function startApiNode(env: Record<string, string | undefined>): Pro
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await closed;
-        await ctx.infra.close();
+        await ctx.shutdown();
       })()),
   };
 }

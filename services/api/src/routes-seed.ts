@@ -8,6 +8,7 @@ import {
   seedValidateSchema,
 } from '@chat/protocol';
 import type { ChatService } from '@chat/chat';
+import { bearerToken } from './auth';
 import { clientKey } from './client-key';
 
 /**
@@ -18,8 +19,10 @@ export function seedRoutes(chat: ChatService): Router {
   const r = Router();
 
   r.post('/createChatroom', async (req, res) => {
-    const s = await chat.createSession(parseOrThrow(seedCreateChatroomSchema, req.body), clientKey(req));
-    res.json({ success: true, data: { chatroomId: s.roomId, nickId: s.userId, token: s.token } });
+    const bearer = bearerToken(req);
+    const s = await chat.createGuestSession(parseOrThrow(seedCreateChatroomSchema, req.body), { clientKey: clientKey(req), ...(bearer ? { bearer } : {}) });
+    // The key is shown once, when the nickName is created (or an old one gets its key).
+    res.json({ success: true, data: { chatroomId: s.roomId, nickId: s.userId, token: s.token, ...(s.userKey ? { userKey: s.userKey } : {}) } });
   });
 
   r.get('/getRoomNums', async (_req, res) => {

@@ -1,6 +1,6 @@
 import type { ServerOptions } from 'socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import type { Infrastructure } from '@chat/runtime';
+import type { Adapters } from '@chat/runtime';
 
 /**
  * socket.io's cross-node adapter: the classic Redis adapter on a single Redis,
@@ -9,12 +9,9 @@ import type { Infrastructure } from '@chat/runtime';
  * docs/architecture.md); the adapter carries socket.io's own cross-node
  * operations (broadcasts from other nodes, fetchSockets, serverSideEmit).
  */
-export function redisAdapterFor(infra: Infrastructure): ServerOptions['adapter'] | undefined {
-  if (!infra.redis) return undefined;
-  const { pub, sub } = infra.redis;
-  const prefix = `${infra.config.REDIS_KEY_PREFIX}:socket.io`;
-  if (infra.config.redisClusterNodes.length > 0) {
-    return createShardedAdapter(pub, sub, { channelPrefix: prefix, subscriptionMode: 'dynamic' }) as ServerOptions['adapter'];
-  }
-  return createAdapter(pub, sub, { key: prefix }) as ServerOptions['adapter'];
+export function redisAdapterFor(adapters: Adapters): ServerOptions['adapter'] | undefined {
+  if (!adapters.redis) return undefined;
+  const { pub, sub, adapterPrefix, cluster } = adapters.redis;
+  if (cluster) return createShardedAdapter(pub, sub, { channelPrefix: adapterPrefix, subscriptionMode: 'dynamic' }) as ServerOptions['adapter'];
+  return createAdapter(pub, sub, { key: adapterPrefix }) as ServerOptions['adapter'];
 }

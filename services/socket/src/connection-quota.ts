@@ -1,35 +1,42 @@
 /**
- * How many sockets each user holds open on this node, capped at `maxPerUser`.
+ * How many sockets each key (a user, a client address) holds open on this
+ * node, capped at `max`.
  *
  * Per node on purpose: what a socket costs (memory, a bus subscription per
  * room, presence entries) is a node's cost, and a node's own count needs no
- * clean-up when another node dies. Across the cluster a user holds at most
- * `maxPerUser` x nodes; the cluster-wide handshake rate limit bounds how fast.
+ * clean-up when another node dies. Across the cluster a key holds at most
+ * `max` x nodes; the cluster-wide handshake rate limits bound how fast.
  */
 export interface ConnectionQuota {
-  /** Takes a slot for the user; false when the user is at the cap. */
-  take(userId: string): boolean;
+  /** The cap per key. */
+  readonly max: number;
+  /** Whether the key may take another slot now. */
+  available(key: string): boolean;
+  /** Takes a slot for the key; false when it is at the cap. */
+  take(key: string): boolean;
   /** Gives back one slot taken by `take` (the caller releases each take once). */
-  release(userId: string): void;
-  /** Slots the user holds now. */
-  held(userId: string): number;
+  release(key: string): void;
+  /** Slots the key holds now. */
+  held(key: string): number;
 }
 
 /** Counts only: no object per connection, so an idle node's memory per socket does not grow with it. */
-export function createConnectionQuota(maxPerUser: number): ConnectionQuota {
+export function createConnectionQuota(max: number): ConnectionQuota {
   const held = new Map<string, number>();
   return {
-    take(userId) {
-      const n = held.get(userId) ?? 0;
-      if (n >= maxPerUser) return false;
-      held.set(userId, n + 1);
+    max,
+    available: (key) => (held.get(key) ?? 0) < max,
+    take(key) {
+      const n = held.get(key) ?? 0;
+      if (n >= max) return false;
+      held.set(key, n + 1);
       return true;
     },
-    release(userId) {
-      const left = (held.get(userId) ?? 0) - 1;
-      if (left > 0) held.set(userId, left);
-      else held.delete(userId);
+    release(key) {
+      const left = (held.get(key) ?? 0) - 1;
+      if (left > 0) held.set(key, left);
+      else held.delete(key);
     },
-    held: (userId) => held.get(userId) ?? 0,
+    held: (key) => held.get(key) ?? 0,
   };
 }

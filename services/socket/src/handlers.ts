@@ -11,12 +11,7 @@ type Handler = (payload: unknown) => Promise<object | void>;
  * never reach the client as stacks; a request without an ack callback gets
  * its error as a `chat_error` event.
  */
-export function onRequest(
-  socket: Socket,
-  event: string,
-  handler: Handler,
-  ctx: { logger: Logger; frameTooLarge: () => boolean; onError: (code: string) => void },
-): void {
+export function onRequest(socket: Socket, event: string, handler: Handler, ctx: { logger: Logger; onError: (code: string) => void }): void {
   socket.on(event, (...args: unknown[]) => {
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as (reply: Ack) => void) : undefined;
@@ -28,7 +23,6 @@ export function onRequest(
 
     async function run(): Promise<Ack> {
       try {
-        if (ctx.frameTooLarge()) throw new ChatError('too_large', 'The frame exceeds 64 KB.');
         const result = await handler(payload);
         return { ok: true, ...(result ?? {}) };
       } catch (err) {

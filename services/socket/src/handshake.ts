@@ -2,15 +2,18 @@ import { ChatError, handshakeAuthSchema } from '@chat/protocol';
 import type { ChatService } from '@chat/chat';
 import type { TokenService } from '@chat/auth';
 import type { Logger } from '@chat/observability';
+import { addressKey, clientAddress } from '@chat/runtime';
 import type { ChatSocket } from './chat-socket';
 import type { ConnectionQuota } from './connection-quota';
 
 export interface HandshakeDeps {
   tokens: TokenService;
-  chat: ChatService;
-  /** Sockets per user on this node; the caller releases a socket's slot on its 'disconnect'. */
-  quota: ConnectionQuota;
-  connectionsPerUserMax: number;
+  chat: Pick<ChatService, 'admitConnection' | 'admit'>;
+  /** Sockets per user and per client address on this node; the caller releases a socket's slots on its 'disconnect'. */
+  userQuota: ConnectionQuota;
+  addressQuota: ConnectionQuota;
+  /** Proxies in front of the node whose X-Forwarded-For is believed. */
+  trustProxyHops: number;
   logger: Logger;
 }
 
@@ -19,13 +22,12 @@ type Refusal = Error & { data?: { retryAfterSec: number } };
 
 /**
  * The socket.io middleware that admits a connection: who it is (from the
- * token only), whether the user may open another one (the per-node cap, then
- * the cluster-wide handshake budget), and the initial room's admission.
+ * token only), whether the user and its address may open another one (the
+ * per-node caps, then the cluster-wide handshake budgets), and the initial
+ * room's admission.
  */
 export function createHandshake(deps: HandshakeDeps) {
-  const { quota, connectionsPerUserMax } = deps;
-  const overQuota = () =>
-    new ChatError('limit_exceeded', `A user may hold at most ${connectionsPerUserMax} connections to one node; close one first.`);
+  const { userQuota, addressQuota } = deps;
 
   function refusal(err: unknown): Refusal {
     if (!(err instanceof ChatError)) {
@@ -37,6 +39,10 @@ export function createHandshake(deps: HandshakeDeps) {
     return refused;
   }
 
+  function assertRoom(quota: ConnectionQuota, key: string, what: string): void {
+    if (!quota.available(key)) throw new ChatError('limit_exceeded', `At most ${quota.max} connections per ${what} to one node; close one first.`);
+  }
+
   return async (socket: ChatSocket, next: (err?: Error) => void): Promise<void> => {
     try {
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
@@ -46,18 +52,23 @@ export function createHandshake(deps: HandshakeDeps) {
         throw new ChatError(tokenProblem ? 'unauthorized' : 'bad_request');
       }
       const user = await deps.tokens.verify(auth.data.token);
-      // Checked before the handshake budget is spent, so a refused socket costs the user nothing.
-      if (quota.held(user.userId) >= connectionsPerUserMax) throw overQuota();
-      await deps.chat.admitConnection(user);
+      const address = addressKey(clientAddress(socket.request, deps.trustProxyHops));
+      // Checked before the handshake budgets are spent, so a refused socket costs nothing.
+      assertRoom(userQuota, user.userId, 'user');
+      assertRoom(addressQuota, address, 'address');
+      await deps.chat.admitConnection(user, address);
       if (auth.data.roomId) await deps.chat.admit(auth.data.roomId, user);
       // The transport closed while this waited: socket.io would drop the socket without a
-      // 'disconnect', and nothing would give the slot back.
+      // 'disconnect', and nothing would give the slots back.
       if (socket.conn.readyState !== 'open') throw new ChatError('bad_request', 'The connection closed during its handshake.');
       // From here to 'connection' nothing waits, so the socket connects and its 'disconnect' releases.
-      if (!quota.take(user.userId)) throw overQuota(); // concurrent handshakes of one user took the last slots
-      socket.data.user = user;
-      socket.data.rooms = new Set();
-      socket.data.batch = auth.data.delivery === 'batch';
+      // Concurrent handshakes may have taken the last slots meanwhile.
+      if (!userQuota.take(user.userId)) assertRoom(userQuota, user.userId, 'user');
+      if (!addressQuota.take(address)) {
+        userQuota.release(user.userId);
+        assertRoom(addressQuota, address, 'address');
+      }
+      Object.assign(socket.data, { user, address, rooms: new Set<string>(), batch: auth.data.delivery === 'batch', historyBusy: false });
       next();
     } catch (err) {
       next(refusal(err));

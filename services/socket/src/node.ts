@@ -7,24 +7,31 @@ import type { SocketGateway } from './gateway';
 import { redisAdapterFor } from './adapter';
 import { parserFor } from './parser';
 
-/** Builds the socket.io gateway on a node's infrastructure. */
+/** Builds the socket.io gateway on a node's adapters and domain. */
 export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway {
-  const { infra, config } = ctx;
+  const { adapters, config } = ctx;
   return attachSocketGateway(server, {
-    chat: infra.chat,
-    tokens: infra.tokens,
-    bus: infra.bus,
+    chat: ctx.chat,
+    tokens: adapters.tokens,
+    bus: adapters.bus,
     logger: ctx.logger,
     metrics: ctx.metrics,
     corsOrigins: config.corsOrigins,
-    membersIntervalMs: config.MEMBERS_INTERVAL_MS,
-    membersFullListMax: config.MEMBERS_FULL_LIST_MAX,
-    roomsPerSocketMax: config.ROOMS_PER_SOCKET_MAX,
-    connectionsPerUserMax: config.CONNECTIONS_PER_USER_MAX,
-    clientQueueMaxBytes: config.CLIENT_QUEUE_MAX_BYTES,
-    gapTimeoutMs: config.GAP_TIMEOUT_MS,
-    deliveryBatch: { windowMs: config.DELIVERY_BATCH_MS, maxBatch: config.DELIVERY_BATCH_MAX },
-    adapter: redisAdapterFor(infra),
+    limits: {
+      roomsPerSocket: config.ROOMS_PER_SOCKET_MAX,
+      connectionsPerUser: config.CONNECTIONS_PER_USER_MAX,
+      connectionsPerAddress: config.CONNECTIONS_PER_ADDRESS_MAX,
+      socketEvents: config.SOCKET_EVENT_RATE_LIMIT,
+      clientQueueBytes: config.CLIENT_QUEUE_MAX_BYTES,
+    },
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+    delivery: {
+      gapTimeoutMs: config.GAP_TIMEOUT_MS,
+      batch: { windowMs: config.DELIVERY_BATCH_MS, maxBatch: config.DELIVERY_BATCH_MAX },
+      membersIntervalMs: config.MEMBERS_INTERVAL_MS,
+      membersFullListMax: config.MEMBERS_FULL_LIST_MAX,
+    },
+    adapter: redisAdapterFor(adapters),
     parser: parserFor(config.SOCKET_PARSER),
   });
 }
@@ -37,19 +44,19 @@ export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway
 export async function drainAndClose(ctx: NodeContext, gateway: SocketGateway): Promise<void> {
   ctx.setDraining();
   await gateway.disconnectAll();
-  await ctx.infra.writer.close().catch((err) => ctx.logger.warn({ err }, 'final commit failed'));
-  const leftovers = await ctx.infra.presence.removeOwnConnections().catch(() => []);
+  await ctx.chat.close().catch((err: unknown) => ctx.logger.warn({ err }, 'final commit failed'));
+  const leftovers = await ctx.adapters.presence.removeOwnConnections().catch(() => []);
   if (leftovers.length > 0) ctx.logger.info({ count: leftovers.length }, 'removed leftover presence');
   await gateway.close();
-  await ctx.infra.close();
+  await ctx.shutdown();
 }
 
-/** A socket-only node: socket.io plus /healthz, /readyz, /metrics. */
+/** A socket-only node: socket.io plus /healthz and /readyz (/metrics is on the internal listener). */
 export async function startSocketNode(
   env: Record<string, string | undefined>,
-): Promise<RunningNode & { ctx: NodeContext; io: SocketGateway['io'] }> {
+): Promise<RunningNode & { ctx: NodeContext; io: SocketGateway['io']; metricsUrl: string }> {
   const ctx = await bootNode(env, 'socket');
-  const ops = createOpsHandler({ ready: ctx.infra.ready, draining: ctx.draining, registry: ctx.metrics.registry });
+  const ops = createOpsHandler({ ready: ctx.ready, draining: ctx.draining, registry: ctx.metrics.registry });
   const server = http.createServer((req, res) => {
     if (ops(req, res)) return;
     // socket.io answers its own path before this handler runs; everything else is not ours.
@@ -67,6 +74,7 @@ export async function startSocketNode(
     url: urlFor(ctx.config.HOST, port),
     port,
     nodeId: ctx.config.nodeId,
+    metricsUrl: ctx.metricsUrl,
     close: () => (closing ??= drainAndClose(ctx, gateway)),
   };
 }

@@ -53,8 +53,8 @@ test('the first two messages after a node subscribes are delivered in seq order,
 
   const writer = otherWriter();
   const first = await writer.seq.reserve(s.roomId, 2);
-  await writer.bus.publish(s.roomId, [fakeMessage(s.roomId, first + 1)]);
-  await writer.bus.publish(s.roomId, [fakeMessage(s.roomId, first)]);
+  await writer.bus.publish(s.roomId, { kind: 'messages', messages: [fakeMessage(s.roomId, first + 1)] });
+  await writer.bus.publish(s.roomId, { kind: 'messages', messages: [fakeMessage(s.roomId, first)] });
 
   const last = await onS1.waitForMessage((m) => m.seq === first + 1, 'the later message');
   expect(last.id).toBe(`other-${first + 1}`);

@@ -9,7 +9,7 @@ import type { NodeContext, RunningNode } from '@chat/runtime';
  * With no MYSQL_URL/REDIS_URL it runs on SQLite in DATA_DIR with in-memory
  * presence, bus and rate limits; with them it is simply a node that does both.
  */
-export async function startStandalone(env: Record<string, string | undefined>): Promise<RunningNode & { ctx: NodeContext }> {
+export async function startStandalone(env: Record<string, string | undefined>): Promise<RunningNode & { ctx: NodeContext; metricsUrl: string }> {
   const ctx = await bootNode(env, 'standalone');
   const server = http.createServer(apiAppFor(ctx));
   const gateway = gatewayFor(server, ctx);
@@ -20,6 +20,7 @@ export async function startStandalone(env: Record<string, string | undefined>): 
     url: urlFor(ctx.config.HOST, port),
     port,
     nodeId: ctx.config.nodeId,
+    metricsUrl: ctx.metricsUrl,
     close: () => (closing ??= drainAndClose(ctx, gateway)),
   };
 }

@@ -1,4 +1,4 @@
-import { MEMBERS_STEP_SOCKETS, membersIntervalFor } from '../src/gateway';
+import { MEMBERS_STEP_SOCKETS, membersIntervalFor } from '../src/members-interval';
 
 test('the members interval grows by one base interval per 500 local sockets', () => {
   expect(membersIntervalFor(250, 0)).toBe(250);

@@ -1,0 +1,197 @@
+import { EVENTS } from '@chat/protocol';
+import type { ChatMessage, Member } from '@chat/protocol';
+import type { RoomBus } from '@chat/fanout';
+import { createInOrderDelivery } from './in-order';
+import { createDeliveryBatcher } from './delivery-batcher';
+import { createMembersFeed } from './members-feed';
+import { createKeyedThrottle } from './throttle';
+import { createLocalRooms } from './local-rooms';
+import { batchGroup } from './local-sockets';
+import type { LocalSockets } from './local-sockets';
+import { membersIntervalFor } from './members-interval';
+
+/** What the pipeline reads from the domain: stored messages for gaps, a room's highest seq, its members. */
+export interface DeliverySource {
+  range(roomId: string, afterSeq: number, uptoSeq: number): Promise<ChatMessage[]>;
+  highestSeq(roomId: string): Promise<number>;
+  members(roomId: string): Promise<Member[]>;
+}
+
+/** What the pipeline reports; the socket node turns it into metrics and logs. */
+export interface DeliveryObserver {
+  busBatch?(messages: number): void;
+  /** `receivers` sockets got these messages in `frames` frames. */
+  delivered?(messages: readonly ChatMessage[], receivers: number, frames: number): void;
+  membersFrames?(frames: number): void;
+  warn?(err: unknown, what: string, roomId?: string): void;
+}
+
+export interface RoomDeliveryOptions {
+  bus: RoomBus;
+  source: DeliverySource;
+  sockets: LocalSockets;
+  gapTimeoutMs: number;
+  /** Sockets in a room's batch group get its messages as one `messages` frame per window. */
+  batch: { windowMs: number; maxBatch: number };
+  membersIntervalMs: number;
+  /** Rooms with more online members get a full list once per socket, then `members_diff`. */
+  membersFullListMax: number;
+  /** The owner of a private room took a user's access back: the node removes that user's sockets from it. */
+  onRevoked?: (roomId: string, userId: string) => void;
+  observer?: DeliveryObserver;
+}
+
+/**
+ * The receiving half of the message path, for one node: from the room bus to
+ * this node's sockets. While the node has sockets in a room it is subscribed
+ * to the room's channel; messages go through in-order delivery (seq order,
+ * duplicates dropped, gaps filled from the store) and out as one `message`
+ * frame per message, or one `messages` frame per window for batching sockets;
+ * member-list changes become coalesced `members` / `members_diff` frames.
+ */
+export function createRoomDelivery(opts: RoomDeliveryOptions) {
+  const { bus, source, sockets, observer = {} } = opts;
+  const warn = (err: unknown, what: string, roomId?: string) => observer.warn?.(err, what, roomId);
+
+  const inOrder = createInOrderDelivery({
+    gapTimeoutMs: opts.gapTimeoutMs,
+    fetchRange: (roomId, after, upto) => source.range(roomId, after, upto),
+    deliver: (roomId, messages) => deliverLocally(roomId, messages),
+    onError: (err) => warn(err, 'gap fill failed'),
+  });
+
+  const batcher = createDeliveryBatcher({
+    ...opts.batch,
+    flush: (roomId, messages) => {
+      const receivers = sockets.count(batchGroup(roomId));
+      sockets.emit(batchGroup(roomId), EVENTS.messages, { roomId, messages });
+      observer.delivered?.(messages, receivers, receivers);
+    },
+  });
+
+  const membersFeed = createMembersFeed({ fullListMax: opts.membersFullListMax });
+  const membersThrottle = createKeyedThrottle({
+    intervalMs: (roomId) => membersIntervalFor(opts.membersIntervalMs, sockets.count(roomId)),
+    run: (roomId) => sendMembers(roomId),
+    onError: (err) => warn(err, 'members update failed'),
+  });
+
+  const subscriptions = createLocalRooms({ subscribe: subscribeInOrder, unsubscribe: (roomId) => bus.unsubscribe(roomId) }, (roomId) => {
+    inOrder.forget(roomId);
+    membersFeed.forget(roomId);
+    batcher.forget(roomId);
+  });
+
+  bus.onEvent((roomId, event) => {
+    switch (event.kind) {
+      case 'messages':
+        observer.busBatch?.(event.messages.length);
+        inOrder.push(roomId, event.messages);
+        return;
+      case 'skipped':
+        // Seqs refused after they were reserved: move past them now rather than after the gap timeout.
+        inOrder.skip(roomId, event.seqs);
+        return;
+      case 'membersChanged':
+        // Joins and leaves anywhere in the cluster (announced or not, reaped or not).
+        membersThrottle.request(roomId);
+        return;
+      case 'revoked':
+        opts.onRevoked?.(roomId, event.userId);
+        return;
+    }
+  });
+
+  // Subscriptions lost and made again (Redis restarted, the subscriber connection dropped): what was
+  // published meanwhile never arrived. In-order delivery reads it from the store; `members` is refreshed.
+  bus.onResubscribed((roomIds) => {
+    for (const roomId of roomIds) {
+      membersThrottle.request(roomId);
+      void highestSeq(roomId).then((highest) => highest !== undefined && inOrder.catchUp(roomId, highest));
+    }
+  });
+
+  /** The room's highest reserved seq, or undefined (reported) when it cannot be read. */
+  function highestSeq(roomId: string): Promise<number | undefined> {
+    return source.highestSeq(roomId).catch((err: unknown) => {
+      warn(err, "reading a room's highest seq failed", roomId);
+      return undefined;
+    });
+  }
+
+  /**
+   * Subscribes to a room's bus channel, then starts its in-order delivery after the room's highest
+   * seq reserved by then: every later seq is published after the subscription, so none is missed,
+   * whichever node's commit comes first. Earlier seqs are history.
+   */
+  async function subscribeInOrder(roomId: string): Promise<void> {
+    const begin = inOrder.hold(roomId);
+    try {
+      await bus.subscribe(roomId);
+    } catch (err) {
+      inOrder.forget(roomId);
+      throw err;
+    }
+    // Unreadable: delivery starts at the first message seen.
+    const highest = await highestSeq(roomId);
+    begin(highest === undefined ? undefined : highest + 1);
+  }
+
+  /** One `message` frame per message to the room's other sockets; the batch group's go through the batcher. */
+  function deliverLocally(roomId: string, messages: ChatMessage[]): void {
+    const batching = sockets.count(batchGroup(roomId));
+    const each = sockets.count(roomId) - batching;
+    if (batching > 0) batcher.push(roomId, messages);
+    if (each === 0) return;
+    for (const m of messages) sockets.emit(roomId, EVENTS.message, m, batching > 0 ? batchGroup(roomId) : undefined);
+    observer.delivered?.(messages, each, each * messages.length);
+  }
+
+  async function sendMembers(roomId: string): Promise<void> {
+    if (sockets.count(roomId) === 0) return;
+    const members = await source.members(roomId);
+    // Decide and emit in one synchronous step: a socket joining meanwhile is in `fresh` or not, never half.
+    const plan = membersFeed.next(roomId, members);
+    if (plan.fullToAll) {
+      observer.membersFrames?.(sockets.count(roomId));
+      sockets.emit(roomId, EVENTS.members, { roomId, members });
+      return;
+    }
+    // Every socket is a group of its own id: one emit encodes the list once for all newcomers.
+    if (plan.fullTo.length > 0) sockets.emit(plan.fullTo, EVENTS.members, { roomId, members });
+    observer.membersFrames?.(plan.fullTo.length);
+    if (plan.diff) {
+      observer.membersFrames?.(Math.max(0, sockets.count(roomId) - plan.fullTo.length));
+      sockets.emit(roomId, EVENTS.membersDiff, plan.diff, plan.fullTo);
+    }
+  }
+
+  return {
+    /** The socket.io rooms a socket of this room joins: the room, and its batch group when it batches. */
+    groupsOf: (roomId: string, batch: boolean): string[] => (batch ? [roomId, batchGroup(roomId)] : [roomId]),
+
+    /** A local socket is about to join the room: resolves once the node receives the room's messages. */
+    acquire: (roomId: string): Promise<void> => subscriptions.acquire(roomId),
+
+    /** A local socket left the room; the node unsubscribes after the last one. */
+    release: (roomId: string): Promise<void> => subscriptions.release(roomId),
+
+    /** The socket joined the room's groups: it gets its first member list at the next update. */
+    socketJoined: (roomId: string, socketId: string): void => membersFeed.socketJoined(roomId, socketId),
+    /** Schedules a (coalesced) member-list update of the room for this node's sockets. */
+    refreshMembers: (roomId: string): void => membersThrottle.request(roomId),
+    socketLeft: (roomId: string, socketId: string): void => membersFeed.socketLeft(roomId, socketId),
+
+    /** Rooms this node has sockets in. */
+    rooms: (): number => subscriptions.count(),
+
+    /** Clears every timer. Idempotent; the bus is closed by its owner. */
+    close(): void {
+      membersThrottle.close();
+      inOrder.close();
+      batcher.close();
+    },
+  };
+}
+
+export type RoomDelivery = ReturnType<typeof createRoomDelivery>;
