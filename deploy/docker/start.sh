@@ -3,6 +3,7 @@
 # SERVICE (api | socket). `exec` makes node PID 1 so SIGTERM reaches the app's
 # drain handler.
 set -eu
+# In the image this file is /app/start.sh, beside dist/ and node_modules/.
 cd "$(dirname "$0")"
 case "${SERVICE:-}" in
   api) exec node dist/api/main.js ;;

@@ -5,6 +5,8 @@ import { DEPLOY, PROBE_PATHS, ROOT, exists, isRecord, loadYamlDocs, readText, ru
 
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 const REPLICATED = ['api', 'socket'] as const;
+/** What `docker compose up` needs from the environment (see the file's header). */
+const REQUIRED_ENV = { TOKEN_SECRET: 'x'.repeat(32), MYSQL_PASSWORD: 'm'.repeat(24), REDIS_PASSWORD: 'r'.repeat(24) } as const;
 
 // docker-compose (python) takes tens of seconds to start on a loaded 2-core machine.
 jest.setTimeout(180_000);
@@ -31,17 +33,64 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['api', 'lb', 'mysql', 'redis', 'socket']);
   });
 
-  it('is accepted by docker-compose config (needs TOKEN_SECRET)', async () => {
-    const env = { ...process.env, TOKEN_SECRET: 'x'.repeat(32) };
+  it('is accepted by docker-compose config (needs TOKEN_SECRET, MYSQL_PASSWORD and REDIS_PASSWORD)', async () => {
+    const env = { ...process.env, ...REQUIRED_ENV };
     const ok = await run('docker-compose', ['-f', COMPOSE_FILE, 'config', '-q'], { env });
     // `pnpm test` installs it first (scripts/ensure-test-tools.sh); a missing binary is a failure, not a skip.
     if (ok.missing) throw new Error('docker-compose is not installed (apt-get install -y docker-compose)');
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    const { TOKEN_SECRET: _drop, ...noSecret } = env;
-    const refused = await run('docker-compose', ['-f', COMPOSE_FILE, 'config', '-q'], { env: noSecret });
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('TOKEN_SECRET');
+    for (const name of Object.keys(REQUIRED_ENV)) {
+      const without = Object.fromEntries(Object.entries(env).filter(([k]) => k !== name));
+      const refused = await run('docker-compose', ['-f', COMPOSE_FILE, 'config', '-q'], { env: without });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(name);
+    }
+  });
+
+  it('pins every image it pulls to an exact version', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      if (isRecord(svc.build)) continue; // built here (chat-cluster:local)
+      expect([name, svc.image]).toEqual([name, expect.stringMatching(/^[a-z0-9./-]+:\d+\.\d+\.\d+(-[a-z0-9.]+)?$/)]);
+    }
+  });
+
+  it('the nodes reach MySQL as the app user, never root, and MariaDB gets a random root password', () => {
+    const mysql = services.mysql?.environment as Record<string, string>;
+    expect(mysql.MARIADB_RANDOM_ROOT_PASSWORD).toBe('yes');
+    expect(mysql.MARIADB_ROOT_PASSWORD).toBeUndefined();
+    expect(mysql.MARIADB_PASSWORD).toBe('${MYSQL_PASSWORD:?set MYSQL_PASSWORD}');
+    for (const name of REPLICATED) {
+      const url = new URL((services[name]?.environment as Record<string, string>).MYSQL_URL!.replace('${MYSQL_PASSWORD:?set MYSQL_PASSWORD}', 'PW'));
+      expect(url.username).toBe(mysql.MARIADB_USER);
+      expect(url.username).not.toBe('root');
+      expect(url.password).toBe('PW');
+      expect(url.pathname).toBe(`/${mysql.MARIADB_DATABASE}`);
+    }
+  });
+
+  it('Redis requires a password; its health check and the nodes use it', () => {
+    const redis = services.redis as Service;
+    const command = redis.command as string[];
+    expect(command[command.indexOf('--requirepass') + 1]).toBe('${REDIS_PASSWORD:?set REDIS_PASSWORD}');
+    // redis-cli answers NOAUTH with exit code 0: the check must look for PONG, authenticated.
+    expect((redis.environment as Record<string, string>).REDISCLI_AUTH).toBe('${REDIS_PASSWORD:?set REDIS_PASSWORD}');
+    expect(JSON.stringify((redis.healthcheck as Record<string, unknown>).test)).toContain('grep -q PONG');
+    for (const name of REPLICATED) expect((services[name]?.environment as Record<string, string>).REDIS_PASSWORD).toBe('${REDIS_PASSWORD:?set REDIS_PASSWORD}');
+  });
+
+  it('the nodes trust exactly the load balancer hop and serve /metrics on an internal listener', () => {
+    for (const name of REPLICATED) {
+      const env = services[name]?.environment as Record<string, string>;
+      expect(env.TRUST_PROXY_HOPS).toBe('1');
+      expect(env.METRICS_HOST).toBe('0.0.0.0');
+      expect(Number(env.METRICS_PORT)).toBeGreaterThan(0);
+      expect(env.METRICS_PORT).not.toBe(env.PORT);
+    }
+    // lb is the only hop: it replaces X-Forwarded-For and refuses /metrics.
+    const cfg = readText(path.join(DEPLOY, 'haproxy/haproxy.compose.cfg'));
+    expect(cfg).toContain('http-request set-header X-Forwarded-For %[src]');
+    expect(cfg).toContain('http-request deny if { path_beg /metrics }');
   });
 
   it('validates against the vendored compose-spec JSON schema', () => {
