@@ -44,7 +44,7 @@ function matches(selector: Record<string, string>, labels: Record<string, string
 describe('deploy/k8s', () => {
   it('has the expected objects, and kustomization lists every file', () => {
     const kinds = objects.map((o) => o.kind);
-    for (const k of ['Deployment', 'Service', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ConfigMap']) expect(kinds).toContain(k);
+    for (const k of ['Deployment', 'Service', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ConfigMap', 'NetworkPolicy']) expect(kinds).toContain(k);
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['chat-api', 'chat-socket']);
     expect(objects.every((o) => !('namespace' in o.metadata))).toBe(true);
     const [kust] = loadYamlDocs(path.join(DIR, 'kustomization.yaml')) as Array<{ resources: string[] }>;
@@ -127,6 +127,85 @@ describe('deploy/k8s', () => {
         .sort();
       expect(secretVars).toEqual(['MYSQL_URL', 'REDIS_URL', 'TOKEN_SECRET']);
       for (const ref of c.envFrom as Array<{ configMapRef: { name: string } }>) expect(configMaps).toContain(ref.configMapRef.name);
+    }
+  });
+});
+
+const configMap = (): Record<string, string> => byKind('ConfigMap')[0]?.data ?? {};
+
+/** A NetworkPolicy port: a number, or a container port name that every selected Deployment has. */
+function policyPort(p: { port: number | string }): number[] {
+  if (typeof p.port === 'number') return [p.port];
+  return deployments.map((d) => {
+    const resolved = resolvePort(d, p.port);
+    if (resolved === undefined) throw new Error(`${d.metadata.name} has no container port named ${p.port}`);
+    return resolved;
+  });
+}
+
+describe('deploy/k8s hardening', () => {
+  const policies = byKind('NetworkPolicy');
+
+  it('nodes trust one proxy hop and serve /metrics on a port of their own, which no Service exposes', () => {
+    const cm = configMap();
+    expect(cm.TRUST_PROXY_HOPS).toBe('1');
+    expect(cm.METRICS_HOST).toBe('0.0.0.0');
+    const metricsPort = Number(cm.METRICS_PORT);
+    expect(metricsPort).toBeGreaterThan(0);
+    for (const d of deployments) {
+      expect(resolvePort(d, 'metrics')).toBe(metricsPort);
+      expect(resolvePort(d, 'http')).not.toBe(metricsPort);
+      expect(d.spec.template.metadata.annotations?.['prometheus.io/port']).toBe(String(metricsPort));
+    }
+    for (const svc of byKind('Service')) {
+      const d = deployments.find((dep) => matches(svc.spec.selector, dep.spec.template.metadata.labels))!;
+      for (const p of svc.spec.ports) expect(resolvePort(d, p.targetPort)).not.toBe(metricsPort);
+    }
+  });
+
+  it('a NetworkPolicy covers every node and restricts both directions', () => {
+    expect(policies).toHaveLength(1);
+    const np = policies[0]!;
+    for (const d of deployments) expect(matches(np.spec.podSelector.matchLabels, d.spec.template.metadata.labels)).toBe(true);
+    expect([...np.spec.policyTypes].sort()).toEqual(['Egress', 'Ingress']);
+  });
+
+  it('ingress: the http port only from the ingress controller namespace, the metrics port only from monitoring', () => {
+    const rules = policies[0]!.spec.ingress as Array<{ from?: Array<Record<string, any>>; ports?: Array<{ port: number | string; protocol?: string }> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const cm = configMap();
+    const allowed = rules.map((r) => {
+      // A rule without `from` or `ports` would open the pods to everyone or on every port.
+      expect(r.from?.length).toBeGreaterThan(0);
+      expect(r.ports?.length).toBeGreaterThan(0);
+      const namespaces = r.from!.map((f) => {
+        expect(f.ipBlock).toBeUndefined();
+        return f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] as string;
+      });
+      return { namespaces, ports: [...new Set(r.ports!.flatMap(policyPort))] };
+    });
+    expect(allowed).toEqual([
+      { namespaces: ['ingress-nginx'], ports: [8080] },
+      { namespaces: ['monitoring'], ports: [Number(cm.METRICS_PORT)] },
+    ]);
+  });
+
+  it('egress: DNS, MySQL and Redis only', () => {
+    const rules = policies[0]!.spec.egress as Array<{ to?: unknown[]; ports?: Array<{ port: number; protocol: string }> }>;
+    for (const r of rules) {
+      expect(r.to?.length).toBeGreaterThan(0);
+      expect(r.ports?.length).toBeGreaterThan(0);
+    }
+    const ports = rules.flatMap((r) => r.ports!.map((p) => `${p.port}/${p.protocol}`)).sort();
+    expect(ports).toEqual(['3306/TCP', '53/TCP', '53/UDP', '6379/TCP']);
+  });
+
+  it('every Ingress terminates TLS for all its hosts with the chat-tls Secret', () => {
+    for (const ing of byKind('Ingress')) {
+      const tls = ing.spec.tls as Array<{ hosts: string[]; secretName: string }> | undefined;
+      if (!tls?.length) throw new Error(`Ingress ${ing.metadata.name} has no tls section`);
+      expect(tls.map((t) => t.secretName)).toEqual(['chat-tls']);
+      const covered = tls.flatMap((t) => t.hosts);
+      for (const rule of ing.spec.rules as Array<{ host: string }>) expect(covered).toContain(rule.host);
     }
   });
 });
