@@ -32,13 +32,14 @@ export function isWellFormedText(text: string): boolean {
  */
 export const displayName = (max: number) =>
   z.preprocess(
-    (v) => (typeof v === 'string' ? v.normalize('NFC').trim() : v),
+    (v) => (typeof v === 'string' ? v.normalize('NFC') : v),
     z
       .string()
-      .min(1, 'must not be empty')
-      .max(max, `must be at most ${max} characters`)
+      // Before trimming: trim() would quietly drop a leading U+FEFF and let the name through.
       .superRefine((s, ctx) => {
         const problem = nameProblem(s);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+      })
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)),
   );

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tempMysqlDatabase } from '@chat/testkit';
+import { WIRE_APP_JWT_SECRET, WIRE_ENV, WIRE_SERVER_API_KEY, tempMysqlDatabase } from '@chat/testkit';
 import type { WireTarget } from '@chat/testkit';
 import { startStandalone } from '../src';
 
@@ -18,6 +18,8 @@ export async function embeddedTarget(opts: { mysql?: boolean; env?: Record<strin
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     TOKEN_SECRET: TEST_SECRET,
+    ...WIRE_ENV,
+    METRICS_PORT: '0',
     MESSAGE_RATE_LIMIT: `${POINTS}/10`,
     MEMBERS_INTERVAL_MS: '100',
     ...(db ? { MYSQL_URL: db.url } : {}),
@@ -28,6 +30,9 @@ export async function embeddedTarget(opts: { mysql?: boolean; env?: Record<strin
     ...(db ? { mysqlUrl: db.url } : {}),
     tokenSecret: TEST_SECRET,
     messagePointsPerWindow: POINTS,
+    metricsUrl: node.metricsUrl,
+    appJwtSecret: WIRE_APP_JWT_SECRET,
+    serverApiKey: WIRE_SERVER_API_KEY,
     async close() {
       await node.close();
       await db?.drop();

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import knex from 'knex';
 import { knexConfig, migrateLatest } from '@chat/store';
-import { REDIS_URL, deleteKeysWithPrefix, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
+import { REDIS_URL, WIRE_ENV, deleteKeysWithPrefix, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
 import { startCluster } from '../src';
 import type { Cluster } from '../src';
 
@@ -41,8 +41,9 @@ export async function clusterTarget(opts: { socket: number; api: number; env?: R
         REDIS_URL,
         REDIS_KEY_PREFIX: prefix,
         TOKEN_SECRET: TEST_SECRET,
+        // App identity and the server API on; per-address budgets out of the way (every client is 127.0.0.1).
+        ...WIRE_ENV,
         MESSAGE_RATE_LIMIT: `${MESSAGE_POINTS}/10`,
-        SESSION_RATE_LIMIT: '100000/60',
         MEMBERS_INTERVAL_MS: '100',
         LOG_LEVEL: 'warn',
         ...opts.env,

@@ -1,4 +1,4 @@
-import { wireContract } from '@chat/testkit';
+import { WIRE_APP_JWT_SECRET, WIRE_SERVER_API_KEY, wireContract } from '@chat/testkit';
 import { startRedisCluster } from '../src';
 import type { RedisClusterHandle } from '../src';
 import { MESSAGE_POINTS, TEST_SECRET, clusterTarget } from './cluster-target';
@@ -22,6 +22,8 @@ wireContract('cluster on a Redis Cluster: 2 socket + 1 API nodes behind HAProxy'
       url: target.url,
       metricsUrl: target.cluster.nodes[0]!.metricsUrl,
       tokenSecret: TEST_SECRET,
+      appJwtSecret: WIRE_APP_JWT_SECRET,
+      serverApiKey: WIRE_SERVER_API_KEY,
       messagePointsPerWindow: MESSAGE_POINTS,
       close: async () => {
         await target.close();

@@ -6,5 +6,5 @@ export type { TestClient, ConnectOptions, ClientPool } from './client';
 export { tempMysqlDatabase, MYSQL_ROOT_URL, REDIS_URL } from './mysql';
 export { deleteKeysWithPrefix, dropRedisKeys } from './redis';
 export type { KeyScanner, ClusterKeyScanner } from './redis';
-export { wireContract } from './wire-contract';
-export type { WireTarget } from './wire-contract';
+export { wireContract, WIRE_ENV, WIRE_APP_JWT_SECRET, WIRE_SERVER_API_KEY, UNKNOWN_ROOM, UNKNOWN_USER, appToken, appSession } from './wire';
+export type { WireTarget, WireContext } from './wire';

@@ -1,0 +1,67 @@
+import type { ChatMessage } from '@chat/protocol';
+import { createTokenService } from '@chat/auth';
+import { connectError } from '../client';
+import type { TestClient } from '../client';
+import { newSession, request } from '../http';
+import { randomSuffix, waitUntil } from '../wait';
+import { UNKNOWN_ROOM, UNKNOWN_USER } from './context';
+import type { WireContext } from './context';
+
+/** The original backend's `/mysql/*` routes. */
+export function seedSuite(ctx: WireContext): void {
+  const open = ctx.open;
+  let t = undefined as unknown as ReturnType<WireContext['target']>;
+  beforeAll(() => {
+    t = ctx.target();
+  });
+  const stillUp = async () => {
+    expect((await request(t.url, 'GET', '/healthz')).status).toBe(200);
+  };
+
+describe('seed-compatible /mysql routes', () => {
+    test('createChatroom, getRoomNums, getRoomInfo, getUserInfo', async () => {
+      const room = `seed-${randomSuffix()}`;
+      const nick = `seed-${randomSuffix()}`;
+      const created = await request(t.url, 'POST', '/mysql/createChatroom', { json: { chatroomName: room, nickName: nick, headNum: 2 } });
+      expect(created.status).toBe(200);
+      expect(created.body).toEqual({
+        success: true,
+        data: { chatroomId: expect.any(String), nickId: expect.any(String), token: expect.any(String), userKey: expect.any(String) },
+      });
+      const again = await request(t.url, 'POST', '/mysql/createChatroom', { json: { chatroomName: room, nickName: nick, headNum: 2, userKey: created.body.data.userKey } });
+      expect(again.body.data.chatroomId).toBe(created.body.data.chatroomId);
+      expect(again.body.data.nickId).toBe(created.body.data.nickId);
+      expect(again.body.data).not.toHaveProperty('userKey');
+      // Without the key the nickName is someone else's.
+      const taken = await request(t.url, 'POST', '/mysql/createChatroom', { json: { chatroomName: room, nickName: nick, headNum: 2 } });
+      expect(taken.status).toBe(409);
+      expect(taken.body).toEqual({ success: false, error: { code: 'nickname_taken', message: expect.any(String) } });
+      const nums = await request(t.url, 'GET', '/mysql/getRoomNums');
+      expect(nums.body).toEqual({ success: true, data: expect.any(Number) });
+      expect((await request(t.url, 'POST', '/mysql/getRoomInfo', { json: { roomId: created.body.data.chatroomId } })).body).toEqual({ success: true, data: room });
+      expect((await request(t.url, 'POST', '/mysql/getUserInfo', { json: { userId: created.body.data.nickId } })).body).toEqual({ success: true, data: nick });
+      const missing = await request(t.url, 'POST', '/mysql/getRoomInfo', { json: { roomId: UNKNOWN_ROOM } });
+      expect(missing.status).toBe(404);
+      expect(missing.body).toEqual({ success: false, error: { code: 'not_found', message: expect.any(String) } });
+      const bad = await request(t.url, 'POST', '/mysql/createChatroom', { json: { chatroomName: '', nickName: nick } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.success).toBe(false);
+      expect(bad.body.error.code).toBe('bad_request');
+      expect((await request(t.url, 'POST', '/mysql/getUserInfo', { json: {} })).body.error.code).toBe('bad_request');
+      expect((await request(t.url, 'POST', '/mysql/getRoomInfo', { json: { roomId: 'room_nope' } })).body.error.code).toBe('bad_request');
+    });
+
+    test('validateNickIdByRoomId is true only while the user is online in the room', async () => {
+      const a = await newSession(t.url);
+      const body = { roomId: a.roomId, nickId: a.userId };
+      expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: body })).body).toEqual({ success: false });
+      const c = await open(t.url, { token: a.token, roomId: a.roomId });
+      await c.waitForMembers((u) => u.members.length === 1);
+      expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: body })).body).toEqual({ success: true });
+      expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: { roomId: UNKNOWN_ROOM, nickId: a.userId } })).body).toEqual({ success: false });
+      expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: { roomId: 'room_nope', nickId: a.userId } })).body.error.code).toBe('bad_request');
+      expect((await request(t.url, 'POST', '/mysql/validateNickIdByRoomId', { json: { roomId: 5 } })).body.error.code).toBe('bad_request');
+    });
+  });
+
+}
