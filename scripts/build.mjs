@@ -6,11 +6,15 @@
  *
  *   dist/<service>/main.js (+ .map)   api, socket, standalone
  *   dist/<service>/lua/*.lua          the Redis scripts, read through __dirname at run time
+ *   dist/node_modules/<name>          links to the installed RUNTIME_EXTERNALS, so the bundles find them here too
  *   dist/build.json                   what was built, and the packages the bundles load from node_modules
  *
  * The workspace's code and its dependencies go into the bundles; only the
- * modules in RUNTIME_EXTERNALS are loaded from node_modules at run time (the
- * container image installs exactly those, see deploy/docker/package.json).
+ * modules in RUNTIME_EXTERNALS are loaded from node_modules at run time. The
+ * container image installs exactly those (deploy/docker/package.json, the
+ * @chat/image project) in /app/node_modules beside /app/dist; here the same
+ * project's installed copies are linked into dist/node_modules (pnpm keeps
+ * them out of the root node_modules, where a bundle in dist/ would look).
  */
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -39,6 +43,33 @@ const NEVER_LOADED = ['pg', 'pg-query-stream', 'oracledb', 'tedious', 'mysql', '
  * folder, so every service gets one lua/ folder holding all of them.
  */
 const LUA_DIRS = ['packages/presence/src/lua', 'packages/fanout/src/lua'];
+
+/** The workspace project whose dependencies are the bundles' run-time packages (the image installs it). */
+const IMAGE_PROJECT = 'deploy/docker';
+
+/**
+ * Links dist/node_modules/<name> to @chat/image's installed copy of each run-time
+ * package, and checks that the project declares every one the bundles import.
+ */
+function linkRuntimePackages(outdir, loaded) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, IMAGE_PROJECT, 'package.json'), 'utf8'));
+  const declared = Object.keys(manifest.dependencies ?? {});
+  const missing = [...loaded].filter((p) => RUNTIME_EXTERNALS.includes(p) && !declared.includes(p));
+  if (missing.length) throw new Error(`${IMAGE_PROJECT}/package.json must list ${missing.join(', ')}: the bundles load them at run time`);
+  const dir = path.join(outdir, 'node_modules');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  for (const name of declared) {
+    let target;
+    try {
+      target = fs.realpathSync(path.join(ROOT, IMAGE_PROJECT, 'node_modules', name));
+    } catch {
+      throw new Error(`${name} is not installed in ${IMAGE_PROJECT}/node_modules: run \`pnpm install\``);
+    }
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.symlinkSync(target, path.join(dir, name), 'dir');
+  }
+}
 
 function parseArgs(argv) {
   let outdir = path.join(ROOT, 'dist');
@@ -100,6 +131,7 @@ async function main() {
   }
   const unexpected = [...loaded].filter((p) => !RUNTIME_EXTERNALS.includes(p) && !NEVER_LOADED.includes(p));
   if (unexpected.length) throw new Error(`bundles import unlisted externals: ${unexpected.join(', ')}`);
+  linkRuntimePackages(outdir, loaded);
 
   const manifest = {
     services,

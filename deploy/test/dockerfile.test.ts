@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DEPLOY, IMAGE_ENV, ROOT, exists, readText, run } from './support/repo';
@@ -144,6 +147,18 @@ describe('deploy/docker/Dockerfile', () => {
   });
 });
 
+/** A free loopback port (the kernel's pick; the caller binds it right away). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 describe('start.sh and the build', () => {
   let out: string;
   let manifest: { services: Record<string, { main: string }>; lua: string[]; runtimeExternals: string[] };
@@ -178,6 +193,46 @@ describe('start.sh and the build', () => {
     const image = Object.keys(pkgJson('deploy/docker').dependencies ?? {});
     expect(manifest.runtimeExternals.length).toBeGreaterThan(0);
     for (const name of manifest.runtimeExternals) expect(image).toContain(name);
+  });
+
+  it('the run-time packages resolve from where the bundles are, as they do in the image', () => {
+    for (const service of Object.keys(manifest.services)) {
+      const req = createRequire(path.join(out, 'dist', service, 'main.js'));
+      for (const name of manifest.runtimeExternals) expect(() => req.resolve(name)).not.toThrow();
+    }
+  });
+
+  it('the standalone bundle (what `pnpm start` runs) serves sessions on SQLite', async () => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-build-standalone-'));
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const child = spawn(process.execPath, [path.join(out, 'dist/standalone/main.js')], {
+      cwd: data,
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), DATA_DIR: data, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!output.includes('Chat server ready at')) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`standalone bundle did not start:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const session = await fetch(`http://127.0.0.1:${port}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ nickName: 'build-test', chatroomName: 'build-test' }),
+      });
+      expect(session.status).toBe(201);
+      expect(output).not.toMatch(/Cannot find module/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(data, { recursive: true, force: true });
+    }
   });
 
   it.each(['api', 'socket'])('the %s bundle loads with no node_modules and no TypeScript around it', async (service) => {
