@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # The test suites and `pnpm cluster` drive real binaries: HAProxy (the load balancer), docker-compose
-# (`config` validates docker-compose.yml) and redis-server/redis-cli (throw-away
-# Redis Clusters). Installs what is missing from Debian's packages when this
+# (`config` validates docker-compose.yml), redis-server/redis-cli (throw-away
+# Redis Clusters) and openssl (throw-away certificates for the TLS configs). Installs what is missing from Debian's packages when this
 # user may, otherwise says exactly what to install. MariaDB and Redis themselves
 # are expected to be running already (see README).
 set -euo pipefail
 
 # With arguments, only those tools (`haproxy` for `pnpm cluster`); without, all of them.
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(haproxy docker-compose redis)
+[ ${#wanted[@]} -gt 0 ] || wanted=(haproxy docker-compose redis openssl)
 missing=()
 for tool in "${wanted[@]}"; do
   case "$tool" in
     haproxy) command -v haproxy >/dev/null || missing+=(haproxy) ;;
     docker-compose) command -v docker-compose >/dev/null || missing+=(docker-compose) ;;
     redis) { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || missing+=(redis-server redis-tools) ;;
+    openssl) command -v openssl >/dev/null || missing+=(openssl) ;;
     *) echo "unknown tool: $tool" >&2; exit 2 ;;
   esac
 done
