@@ -23,8 +23,10 @@ export interface InProcessNodes {
   close(): Promise<void>;
 }
 
-export async function startInProcessNodes(env: Record<string, string>): Promise<InProcessNodes> {
+export async function startInProcessNodes(settings: Record<string, string>): Promise<InProcessNodes> {
   const clients: TestClient[] = [];
+  // Three nodes in one process: each takes a free port for its internal /metrics listener.
+  const env = { METRICS_PORT: '0', ...settings };
   const api = await startApiNode({ ...env, NODE_ID: 'api-1' });
   const s1 = await startSocketNode({ ...env, NODE_ID: 'socket-1' });
   const s2 = await startSocketNode({ ...env, NODE_ID: 'socket-2' });
@@ -71,6 +73,9 @@ export async function startLocalInProcessNodes(label: string, env: Record<string
       REDIS_URL,
       REDIS_KEY_PREFIX: keyPrefix,
       TOKEN_SECRET: `${label}-test-secret-`.padEnd(48, 'x'),
+      // Every client is 127.0.0.1: the per-address budgets have suites of their own.
+      SESSION_RATE_LIMIT: '100000/60',
+      CONNECT_ADDRESS_RATE_LIMIT: '100000/60',
       LOG_LEVEL: 'warn',
       ...env,
     });

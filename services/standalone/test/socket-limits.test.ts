@@ -26,7 +26,7 @@ describe('per-connection limits', () => {
   test('a join past ROOMS_PER_SOCKET_MAX is refused with limit_exceeded; after a leave it succeeds', async () => {
     const first = await newSession(t.url);
     const others = [];
-    for (let i = 0; i < 3; i++) others.push(await newSession(t.url, { nickName: first.nickName }));
+    for (let i = 0; i < 3; i++) others.push(await newSession(t.url, { nickName: first.nickName, userKey: first.userKey! }));
     const c = await pool.open(t.url, { token: first.token, roomId: first.roomId });
     await c.waitForMessage((m) => m.event === 'join' && m.roomId === first.roomId, 'in the first room');
     expect(await c.request('join', { roomId: others[0]!.roomId })).toMatchObject({ ok: true });
@@ -87,7 +87,7 @@ describe('join requests and the message rate', () => {
 
   test('each join spends a message point, so a join/leave loop (announcements each) is held to the message rate', async () => {
     const s = await newSession(t.url);
-    const room = await newSession(t.url, { nickName: s.nickName });
+    const room = await newSession(t.url, { nickName: s.nickName, userKey: s.userKey! });
     const c = await connect(t.url, { token: s.token });
     try {
       for (let i = 0; i < 4; i++) {

@@ -15,7 +15,7 @@ function embeddedLoad(name: string, env: Record<string, string>, load: Partial<L
   const run: { server?: Awaited<ReturnType<typeof startStandalone>>; report?: LoadReport; dir: string } = { dir };
 
   beforeAll(async () => {
-    run.server = await startStandalone({ PORT: '0', DATA_DIR: dir, MESSAGE_RATE_LIMIT: '100000/1', LOG_LEVEL: 'error', ...env });
+    run.server = await startStandalone({ PORT: '0', METRICS_PORT: '0', DATA_DIR: dir, MESSAGE_RATE_LIMIT: '100000/1', LOG_LEVEL: 'error', ...env });
     run.report = await runLoad({
       urls: [run.server.url],
       rooms: 2,

@@ -26,6 +26,7 @@ export interface WireTarget {
 export const WIRE_APP_JWT_SECRET = 'wire-app-secret-'.padEnd(48, 'a');
 export const WIRE_SERVER_API_KEY = 'wire-server-key-'.padEnd(48, 'k');
 export const WIRE_ENV: Record<string, string> = {
+  METRICS_PORT: '0',
   APP_JWT_SECRET: WIRE_APP_JWT_SECRET,
   SERVER_API_KEYS: `${'unused-key-'.padEnd(40, 'u')},${WIRE_SERVER_API_KEY}`,
   SESSION_RATE_LIMIT: '100000/60',
