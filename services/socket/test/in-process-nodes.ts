@@ -26,7 +26,7 @@ export interface InProcessNodes {
 export async function startInProcessNodes(settings: Record<string, string>): Promise<InProcessNodes> {
   const clients: TestClient[] = [];
   // Three nodes in one process: each takes a free port for its internal /metrics listener.
-  const env = { METRICS_PORT: '0', ...settings };
+  const env: Record<string, string> = { METRICS_PORT: '0', ...settings };
   const api = await startApiNode({ ...env, NODE_ID: 'api-1' });
   const s1 = await startSocketNode({ ...env, NODE_ID: 'socket-1' });
   const s2 = await startSocketNode({ ...env, NODE_ID: 'socket-2' });
