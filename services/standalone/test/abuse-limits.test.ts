@@ -65,6 +65,19 @@ describe('per-address limits at the socket node', () => {
   });
 });
 
+describe('session budgets per address', () => {
+  const t = embeddedWith({ SESSION_RATE_LIMIT: '3/60' });
+
+  test('a client-sent X-Forwarded-For (any address, private or public) does not buy new session budgets', async () => {
+    const statuses: number[] = [];
+    for (const xff of ['203.0.113.7', '10.0.0.7', '192.168.1.7', '198.51.100.7, 10.0.0.8']) {
+      const r = await request(t.url, 'POST', '/api/v1/sessions', { json: { nickName: `n-${Math.random().toString(36).slice(2, 10)}`, chatroomName: 'xff' }, headers: { 'x-forwarded-for': xff } });
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+  });
+});
+
 describe('per-socket request limits', () => {
   const t = embeddedWith({ SOCKET_EVENT_RATE_LIMIT: '5/60', HISTORY_RATE_LIMIT: '100/60' });
 
