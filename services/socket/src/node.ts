@@ -31,7 +31,7 @@ export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway
       membersIntervalMs: config.MEMBERS_INTERVAL_MS,
       membersFullListMax: config.MEMBERS_FULL_LIST_MAX,
     },
-    adapter: redisAdapterFor(adapters),
+    adapter: redisAdapterFor(adapters, (err) => ctx.logger.warn({ err }, 'socket.io adapter subscription refused')),
     parser: parserFor(config.SOCKET_PARSER),
   });
 }

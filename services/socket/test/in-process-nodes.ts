@@ -53,9 +53,18 @@ export async function startInProcessNodes(settings: Record<string, string>): Pro
       clients.splice(0).forEach((c) => c.close());
       await Promise.all([s1.close(), s2.close(), api.close()]);
       // What the nodes left in a standalone Redis (a Redis Cluster of a test goes away whole).
-      if (env.REDIS_URL && env.REDIS_KEY_PREFIX) await dropRedisKeys(env.REDIS_URL, env.REDIS_KEY_PREFIX);
+      if (env.REDIS_URL && env.REDIS_KEY_PREFIX) await dropRedisKeys(withCredentials(env.REDIS_URL, env), env.REDIS_KEY_PREFIX).catch(() => undefined);
     },
   };
+}
+
+/** REDIS_URL with the nodes' REDIS_USERNAME and REDIS_PASSWORD in it, to clean up as they would connect. */
+function withCredentials(url: string, env: Record<string, string>): string {
+  if (!env.REDIS_PASSWORD) return url;
+  const u = new URL(url);
+  u.username = env.REDIS_USERNAME ?? '';
+  u.password = env.REDIS_PASSWORD;
+  return u.toString();
 }
 
 /**

@@ -36,7 +36,8 @@ export async function deleteKeysWithPrefix(redis: KeyScanner | ClusterKeyScanner
 
 /** Connects to the standalone Redis at `url` only to delete a deployment's keys (see `deleteKeysWithPrefix`). */
 export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => {});
   try {
     await redis.connect();
     await deleteKeysWithPrefix(redis, prefix);
