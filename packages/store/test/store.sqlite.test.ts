@@ -22,14 +22,11 @@ test('the SQLite connection gets its pragmas', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'chat-store-'));
   const knex = knexFactory(knexConfig({ sqliteFile: join(dir, 'p.db') }));
   try {
-    const pragma = async (name: string) => {
-      const rows: Array<Record<string, unknown>> = await knex.raw(`pragma ${name}`);
-      return rows[0] && Object.values(rows[0])[0];
-    };
-    expect(await pragma('journal_mode')).toBe('wal');
-    expect(await pragma('synchronous')).toBe(1); // NORMAL
-    expect(await pragma('busy_timeout')).toBe(5000);
-    expect(await pragma('foreign_keys')).toBe(1);
+    const value = (rows: Array<Record<string, unknown>>) => rows[0] && Object.values(rows[0])[0];
+    expect(value(await knex.raw('pragma journal_mode'))).toBe('wal');
+    expect(value(await knex.raw('pragma synchronous'))).toBe(1); // NORMAL
+    expect(value(await knex.raw('pragma busy_timeout'))).toBe(5000);
+    expect(value(await knex.raw('pragma foreign_keys'))).toBe(1);
   } finally {
     await knex.destroy();
     await rm(dir, { recursive: true, force: true });

@@ -132,7 +132,8 @@ async function waitForFlushingToStop(db: knex.Knex): Promise<number> {
 
 /** One value of `SHOW <what> LIKE '<name>'` (server variables or status counters). */
 async function serverValue(db: knex.Knex, what: 'VARIABLES' | 'GLOBAL STATUS', name: string): Promise<number> {
-  const [rows] = (await db.raw(`SHOW ${what} LIKE ?`, [name])) as [Array<{ Value: string }>];
+  const sql = what === 'VARIABLES' ? db.raw('SHOW VARIABLES LIKE ?', [name]) : db.raw('SHOW GLOBAL STATUS LIKE ?', [name]);
+  const [rows] = (await sql) as [Array<{ Value: string }>];
   return Number(rows[0]?.Value ?? NaN);
 }
 
