@@ -102,7 +102,7 @@ describe('runLoad with batched delivery', () => {
     expect(t.delivered).toBe(t.sent * 3);
     expect(t.expectedDeliveries).toBe(t.sent * 3);
     expect([t.lost, t.duplicates, t.orderViolations, t.missingSeqs]).toEqual([0, 0, 0, 0]);
-    const metrics = await (await fetch(`${server!.url}/metrics`)).text();
+    const metrics = await (await fetch(`${server!.metricsUrl}/metrics`)).text();
     const counter = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(metrics)?.[1]);
     expect(counter('chat_message_frames_out_total')).toBeLessThan(counter('chat_messages_out_total'));
     // Every send passed the admit stage once; every stored message (joins and leaves too) the seq and commit stages.

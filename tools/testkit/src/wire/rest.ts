@@ -66,6 +66,16 @@ describe('REST', () => {
       expect(typeof r.body.error.message).toBe('string');
     });
 
+    test('a body over 16 KB is a 413 too_large, and the node stays up', async () => {
+      const big = { nickName: 'n', chatroomName: 'r', pad: 'x'.repeat(17 * 1024) };
+      const r = await request(t.url, 'POST', '/api/v1/sessions', { json: big });
+      expect(r.status).toBe(413);
+      expect(r.body.error.code).toBe('too_large');
+      const fits = await request(t.url, 'POST', '/api/v1/sessions', { json: { nickName: `n-${randomSuffix()}`, chatroomName: 'r', pad: 'x'.repeat(15 * 1024) } });
+      expect(fits.status).toBe(201);
+      await stillUp();
+    });
+
     test('a body that is not JSON is a 400 bad_request', async () => {
       for (const [raw, type] of [['{"nickName":', 'application/json'], ['nickName=a&chatroomName=b', 'application/x-www-form-urlencoded'], ['hello', 'text/plain']] as const) {
         const r = await request(t.url, 'POST', '/api/v1/sessions', { raw, contentType: type });
