@@ -3,7 +3,12 @@ import knexFactory, { type Knex } from 'knex';
 import { knexConfig, migrateLatest } from '../src';
 import { storeContract } from './store-contract';
 
-const SERVER = 'mysql://root@127.0.0.1:3306';
+/** The test server (TEST_MYSQL_URL without its database, or the local MariaDB). */
+const SERVER = (() => {
+  const url = new URL(process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test');
+  url.pathname = '';
+  return url.toString().replace(/\/$/, '');
+})();
 
 /** Runs a statement on the server without selecting a database (CREATE/DROP DATABASE). */
 async function onServer(fn: (admin: Knex) => Promise<unknown>): Promise<void> {
@@ -34,4 +39,15 @@ storeContract('MySQL/MariaDB (mysql2, temporary database)', async () => {
       await onServer((admin) => admin.raw('DROP DATABASE IF EXISTS ??', [database]));
     },
   };
+});
+
+describe('TLS to MySQL', () => {
+  test('?ssl=true makes the driver insist on TLS: a server without it is refused, not spoken to in clear', async () => {
+    const knex = knexFactory(knexConfig({ mysqlUrl: `${SERVER}?ssl=true` }));
+    try {
+      await expect(knex.raw('SELECT 1')).rejects.toThrow(/secure connection|SSL|TLS/i);
+    } finally {
+      await knex.destroy();
+    }
+  });
 });
