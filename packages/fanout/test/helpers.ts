@@ -5,18 +5,7 @@ export function uid(label: string): string {
   return `${label}-${randomUUID()}`;
 }
 
-export function msg(roomId: string, seq: number, content = `m${seq}`): ChatMessage {
-  return {
-    id: `${roomId}-${seq}`,
-    roomId,
-    seq,
-    userId: 'u1',
-    nickName: 'Ann',
-    content,
-    sentAt: new Date(0).toISOString(),
-    kind: 'user',
-  };
-}
+export { fakeMessage as msg } from '@chat/testkit';
 
 /** Polls `check` until it is true or the deadline passes (no fixed sleeps). */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {

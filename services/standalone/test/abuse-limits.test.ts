@@ -5,22 +5,8 @@ import { io } from 'socket.io-client';
 import { SOCKET_PATH } from '@chat/protocol';
 import { connect, connectError, createClientPool, newSession, request, waitUntil, withTimeout } from '@chat/testkit';
 import { startStandalone } from '../src';
-import { embeddedTarget } from './targets';
+import { embeddedTarget, embeddedWith } from './targets';
 
-/** An embedded server with these settings for the enclosing describe block. */
-function embeddedWith(env: Record<string, string>) {
-  const box: { t?: Awaited<ReturnType<typeof embeddedTarget>> } = {};
-  beforeAll(async () => {
-    box.t = await embeddedTarget({ env });
-  }, 60_000);
-  afterAll(() => box.t?.close());
-  return {
-    get url() {
-      if (!box.t) throw new Error('the embedded server is not up');
-      return box.t.url;
-    },
-  };
-}
 
 const pool = createClientPool();
 afterEach(() => pool.closeAll());

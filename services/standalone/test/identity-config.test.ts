@@ -1,22 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
 import { appToken, newSession, randomSuffix, request } from '@chat/testkit';
-import { embeddedTarget } from './targets';
+import { embeddedTarget, embeddedWith } from './targets';
 
-/** An embedded server with these settings for the enclosing describe block (the wire suite runs the defaults). */
-function embeddedWith(env: Record<string, string>) {
-  const box: { t?: Awaited<ReturnType<typeof embeddedTarget>> } = {};
-  beforeAll(async () => {
-    box.t = await embeddedTarget({ env });
-  }, 60_000);
-  afterAll(() => box.t?.close());
-  return {
-    get url() {
-      if (!box.t) throw new Error('the embedded server is not up');
-      return box.t.url;
-    },
-  };
-}
 
 describe('without app identity and server keys configured', () => {
   const t = embeddedWith({ APP_JWT_SECRET: '', SERVER_API_KEYS: '' });

@@ -1,25 +1,10 @@
 import { connect, connectError, createClientPool, newSession, waitUntil, withTimeout } from '@chat/testkit';
-import type { WireTarget } from '@chat/testkit';
-import { embeddedTarget } from './targets';
+import { embeddedWith } from './targets';
 
-/** An embedded server with these settings for the enclosing describe block. */
-function embeddedFor(env: Record<string, string>): Pick<WireTarget, 'url'> {
-  let target: WireTarget | undefined;
-  beforeAll(async () => {
-    target = await embeddedTarget({ env });
-  }, 60_000);
-  afterAll(() => target?.close());
-  return {
-    get url() {
-      if (!target) throw new Error('the embedded server is not up');
-      return target.url;
-    },
-  };
-}
 
 /** Per-connection limits that keep one socket from holding the node's resources (bus subscriptions, presence). */
 describe('per-connection limits', () => {
-  const t = embeddedFor({ ROOMS_PER_SOCKET_MAX: '3', CONNECTIONS_PER_USER_MAX: '2', CONNECT_RATE_LIMIT: '4/60' });
+  const t = embeddedWith({ ROOMS_PER_SOCKET_MAX: '3', CONNECTIONS_PER_USER_MAX: '2', CONNECT_RATE_LIMIT: '4/60' });
   const pool = createClientPool();
   afterEach(() => pool.closeAll());
 
@@ -83,7 +68,7 @@ describe('per-connection limits', () => {
 });
 
 describe('join requests and the message rate', () => {
-  const t = embeddedFor({ MESSAGE_RATE_LIMIT: '4/60' });
+  const t = embeddedWith({ MESSAGE_RATE_LIMIT: '4/60' });
 
   test('each join spends a message point, so a join/leave loop (announcements each) is held to the message rate', async () => {
     const s = await newSession(t.url);
@@ -106,7 +91,7 @@ describe('join requests and the message rate', () => {
 });
 
 describe('clients that stop reading', () => {
-  const t = embeddedFor({ CLIENT_QUEUE_MAX_BYTES: '65536', MESSAGE_RATE_LIMIT: '100000/1' });
+  const t = embeddedWith({ CLIENT_QUEUE_MAX_BYTES: '65536', MESSAGE_RATE_LIMIT: '100000/1' });
 
   test('a connection whose client reads nothing is closed once its queue passes CLIENT_QUEUE_MAX_BYTES; the room goes on', async () => {
     const writerSession = await newSession(t.url);
@@ -138,7 +123,7 @@ describe('clients that stop reading', () => {
 });
 
 describe('session lifetime', () => {
-  const t = embeddedFor({ TOKEN_TTL_SEC: '2' });
+  const t = embeddedWith({ TOKEN_TTL_SEC: '2' });
 
   test('a connection is closed when its token expires, with unauthorized on the session', async () => {
     const s = await newSession(t.url);

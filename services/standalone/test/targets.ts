@@ -40,3 +40,21 @@ export async function embeddedTarget(opts: { mysql?: boolean; env?: Record<strin
     },
   };
 }
+
+/**
+ * An embedded server with these settings (on top of the wire defaults) for
+ * the enclosing describe block; `url` is read once it is up.
+ */
+export function embeddedWith(env: Record<string, string>): { readonly url: string } {
+  const box: { t?: WireTarget } = {};
+  beforeAll(async () => {
+    box.t = await embeddedTarget({ env });
+  }, 60_000);
+  afterAll(() => box.t?.close());
+  return {
+    get url() {
+      if (!box.t) throw new Error('the embedded server is not up');
+      return box.t.url;
+    },
+  };
+}

@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import knex from 'knex';
 import { knexConfig, migrateLatest } from '@chat/store';
-import { REDIS_URL, WIRE_ENV, deleteKeysWithPrefix, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
+import { REDIS_URL, WIRE_APP_JWT_SECRET, WIRE_ENV, WIRE_SERVER_API_KEY, deleteKeysWithPrefix, randomSuffix, tempMysqlDatabase } from '@chat/testkit';
+import type { WireTarget } from '@chat/testkit';
 import { startCluster } from '../src';
 import type { Cluster } from '../src';
 
@@ -76,4 +77,17 @@ export async function scrapeCounter(metricsUrl: string, name: string): Promise<n
     if (line.startsWith(name + '{') || line.startsWith(name + ' ')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+/** The cluster as the wire suite sees it: the load balancer's URL, and one node's internal metrics listener (the LB refuses /metrics). */
+export function wireTargetOf(target: ClusterTarget, close: () => Promise<void> = () => target.close()): WireTarget {
+  return {
+    url: target.url,
+    metricsUrl: target.cluster.nodes[0]!.metricsUrl,
+    tokenSecret: TEST_SECRET,
+    appJwtSecret: WIRE_APP_JWT_SECRET,
+    serverApiKey: WIRE_SERVER_API_KEY,
+    messagePointsPerWindow: MESSAGE_POINTS,
+    close,
+  };
 }

@@ -1,7 +1,7 @@
-import { WIRE_APP_JWT_SECRET, WIRE_SERVER_API_KEY, wireContract } from '@chat/testkit';
+import { wireContract } from '@chat/testkit';
 import { startRedisCluster } from '../src';
 import type { RedisClusterHandle } from '../src';
-import { MESSAGE_POINTS, TEST_SECRET, clusterTarget } from './cluster-target';
+import { clusterTarget, wireTargetOf } from './cluster-target';
 
 // The same black-box suite again, with the nodes on a real 3-master Redis
 // Cluster (REDIS_CLUSTER_NODES): the sharded socket.io adapter, the room bus
@@ -18,18 +18,10 @@ wireContract('cluster on a Redis Cluster: 2 socket + 1 API nodes behind HAProxy'
     });
     const owned = redisCluster;
     redisCluster = undefined;
-    return {
-      url: target.url,
-      metricsUrl: target.cluster.nodes[0]!.metricsUrl,
-      tokenSecret: TEST_SECRET,
-      appJwtSecret: WIRE_APP_JWT_SECRET,
-      serverApiKey: WIRE_SERVER_API_KEY,
-      messagePointsPerWindow: MESSAGE_POINTS,
-      close: async () => {
-        await target.close();
-        await owned.stop();
-      },
-    };
+    return wireTargetOf(target, async () => {
+      await target.close();
+      await owned.stop();
+    });
   } finally {
     await redisCluster?.stop();
   }

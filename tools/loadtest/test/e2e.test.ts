@@ -88,7 +88,7 @@ describe('runLoad against an embedded server', () => {
 describe('runLoad with batched delivery', () => {
   const run = embeddedLoad('e2e-batch', { DELIVERY_BATCH_MS: '50' }, { ratePerRoom: 100, durationSec: 1, delivery: 'batch' });
   let report: LoadReport;
-  let server: { url: string };
+  let server: { url: string; metricsUrl: string };
   beforeAll(() => {
     report = run.report!;
     server = run.server!;

@@ -8,3 +8,4 @@ export { deleteKeysWithPrefix, dropRedisKeys } from './redis';
 export type { KeyScanner, ClusterKeyScanner } from './redis';
 export { wireContract, WIRE_ENV, WIRE_APP_JWT_SECRET, WIRE_SERVER_API_KEY, UNKNOWN_ROOM, UNKNOWN_USER, appToken, appSession } from './wire';
 export type { WireTarget, WireContext } from './wire';
+export { fakeMessage } from './messages';

@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import type { ClientPool, ConnectOptions, TestClient } from '../client';
 import { request } from '../http';
+import type { HttpReply } from '../http';
 
 /** A deployment under test: one URL a client needs, and what the suite must know of its configuration. */
 export interface WireTarget {
@@ -64,4 +65,19 @@ export async function appSession(t: WireTarget, claims: Parameters<typeof appTok
   const reply = await request(t.url, 'POST', '/api/v1/sessions/exchange', { token: await appToken(t.appJwtSecret, claims) });
   if (reply.status !== 201) throw new Error(`exchange failed: ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body as { token: string; userId: string; nickName: string; headNum: number };
+}
+
+/**
+ * The target as a suite sees it while it registers its tests (before the
+ * target has started): every property is read from the started target when a
+ * test runs.
+ */
+export function lazyTarget(ctx: WireContext): WireTarget {
+  return new Proxy({} as WireTarget, { get: (_shell, key) => ctx.target()[key as keyof WireTarget] });
+}
+
+/** The node still answers its liveness probe. */
+export async function expectStillUp(t: WireTarget): Promise<void> {
+  const reply: HttpReply = await request(t.url, 'GET', '/healthz');
+  expect(reply.status).toBe(200);
 }

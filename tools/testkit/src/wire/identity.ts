@@ -4,17 +4,14 @@ import { createTokenService } from '@chat/auth';
 import { connectError } from '../client';
 import { newSession, request } from '../http';
 import { randomSuffix } from '../wait';
-import { appSession, appToken } from './context';
+import { appSession, appToken, lazyTarget } from './context';
 import type { WireContext, WireTarget } from './context';
 
 const sessions = (t: WireTarget, json: unknown, token?: string) => request<SessionView>(t.url, 'POST', '/api/v1/sessions', { json, ...(token ? { token } : {}) });
 
 /** Identity: a nickName is owned by whoever holds its key; apps vouch for their own users. */
 export function identitySuite(ctx: WireContext): void {
-  let t: WireTarget;
-  beforeAll(() => {
-    t = ctx.target();
-  });
+  const t = lazyTarget(ctx);
 
   describe('guest identity', () => {
     test('a taken nickName needs its key or a token of its user; without proof it is 409 nickname_taken', async () => {

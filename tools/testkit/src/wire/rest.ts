@@ -4,19 +4,14 @@ import { connectError } from '../client';
 import type { TestClient } from '../client';
 import { newSession, request } from '../http';
 import { randomSuffix, waitUntil } from '../wait';
-import { UNKNOWN_ROOM, UNKNOWN_USER } from './context';
+import { UNKNOWN_ROOM, UNKNOWN_USER, expectStillUp, lazyTarget } from './context';
 import type { WireContext } from './context';
 
 /** REST: sessions, rooms, users, history, probes. */
 export function restSuite(ctx: WireContext): void {
   const open = ctx.open;
-  let t = undefined as unknown as ReturnType<WireContext['target']>;
-  beforeAll(() => {
-    t = ctx.target();
-  });
-  const stillUp = async () => {
-    expect((await request(t.url, 'GET', '/healthz')).status).toBe(200);
-  };
+  const t = lazyTarget(ctx);
+  const stillUp = () => expectStillUp(t);
 
 describe('REST', () => {
     test('POST /api/v1/sessions creates a user and a room; the key proves the nickName again; same room name, same room', async () => {

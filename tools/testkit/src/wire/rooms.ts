@@ -2,15 +2,12 @@ import type { ChatMessage, RoomView, SessionView } from '@chat/protocol';
 import { connectError } from '../client';
 import { newSession, request } from '../http';
 import { randomSuffix, waitUntil } from '../wait';
-import { UNKNOWN_USER, appSession } from './context';
+import { UNKNOWN_USER, appSession, lazyTarget } from './context';
 import type { WireContext, WireTarget } from './context';
 
 /** Private rooms: seen, entered, read and posted to only by their owner, the users it added, and app users the app names them for. */
 export function roomsSuite(ctx: WireContext): void {
-  let t: WireTarget;
-  beforeAll(() => {
-    t = ctx.target();
-  });
+  const t = lazyTarget(ctx);
 
   async function privateRoom(owner: SessionView): Promise<RoomView> {
     const r = await request<RoomView>(t.url, 'POST', '/api/v1/rooms', { token: owner.token, json: { name: `private-${randomSuffix()}`, visibility: 'private' } });

@@ -4,19 +4,14 @@ import { connectError } from '../client';
 import type { TestClient } from '../client';
 import { newSession, request } from '../http';
 import { randomSuffix, waitUntil } from '../wait';
-import { UNKNOWN_ROOM, UNKNOWN_USER } from './context';
+import { UNKNOWN_ROOM, UNKNOWN_USER, expectStillUp, lazyTarget } from './context';
 import type { WireContext } from './context';
 
 /** The original backend's `/mysql/*` routes. */
 export function seedSuite(ctx: WireContext): void {
   const open = ctx.open;
-  let t = undefined as unknown as ReturnType<WireContext['target']>;
-  beforeAll(() => {
-    t = ctx.target();
-  });
-  const stillUp = async () => {
-    expect((await request(t.url, 'GET', '/healthz')).status).toBe(200);
-  };
+  const t = lazyTarget(ctx);
+  const stillUp = () => expectStillUp(t);
 
 describe('seed-compatible /mysql routes', () => {
     test('createChatroom, getRoomNums, getRoomInfo, getUserInfo', async () => {

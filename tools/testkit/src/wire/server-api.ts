@@ -1,15 +1,12 @@
 import type { ChatMessage } from '@chat/protocol';
 import { newSession, request } from '../http';
 import { randomSuffix } from '../wait';
-import { UNKNOWN_ROOM, UNKNOWN_USER, appSession } from './context';
+import { UNKNOWN_ROOM, UNKNOWN_USER, appSession, lazyTarget } from './context';
 import type { WireContext, WireTarget } from './context';
 
 /** The server API: an app backend with a server key posts into rooms, stored and delivered like any send. */
 export function serverApiSuite(ctx: WireContext): void {
-  let t: WireTarget;
-  beforeAll(() => {
-    t = ctx.target();
-  });
+  const t = lazyTarget(ctx);
   const post = (roomId: string, json: unknown, key: string | null = t.serverApiKey) =>
     request(t.url, 'POST', `/api/v1/rooms/${roomId}/messages`, { json, ...(key ? { token: key } : {}) });
 
