@@ -165,6 +165,11 @@ export function createChatService(deps: ChatDeps) {
       return (await store.range(roomId, afterSeq, uptoSeq)).map(toChatMessage);
     },
 
+    /** The oldest `limit` stored messages after `afterSeq`: what a resuming socket missed (no history budget: it is a reconnect). */
+    async messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+      return (await guardStore(() => store.history(roomId, { after: afterSeq, limit }))).messages.map(toChatMessage);
+    },
+
     /** The room's highest seq handed out so far: every later message has a higher one. */
     highestSeq: (roomId: string): Promise<number> => deps.seq.highest(roomId),
 

@@ -31,6 +31,11 @@ export interface InOrderDelivery {
    * from the store like any gap. A no-op for a room not started yet or already past `highest`.
    */
   catchUp(roomId: string, highest: number): void;
+  /**
+   * The highest seq up to which the room's messages have all been delivered (or are known never
+   * to be stored): later ones are still to come. Undefined while the room has not started.
+   */
+  delivered(roomId: string): number | undefined;
   /** Seqs that will never be stored: delivery moves past them without waiting for the gap timeout. */
   skip(roomId: string, seqs: readonly number[]): void;
   /** Drops a room's state and timer (its last local member left). */
@@ -244,6 +249,10 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     },
     push,
     skip,
+    delivered(roomId) {
+      const state = rooms.get(roomId);
+      return state ? state.next - 1 : undefined;
+    },
     catchUp(roomId, highest) {
       const state = rooms.get(roomId);
       if (closed || !state || highest < state.next || highest <= state.horizon) return;

@@ -1,6 +1,6 @@
 /** @chat/delivery: the receiving half of the message path (bus -> in-order -> this node's sockets). */
 export { createRoomDelivery } from './room-delivery';
-export type { RoomDelivery, RoomDeliveryOptions, DeliverySource, DeliveryObserver } from './room-delivery';
+export type { RoomDelivery, RoomDeliveryOptions, DeliverySource, DeliveryObserver, ResumingSocket } from './room-delivery';
 export { batchGroup } from './local-sockets';
 export type { LocalSockets } from './local-sockets';
 export { createInOrderDelivery, MAX_GAP_FILL } from './in-order';

@@ -10,9 +10,11 @@ import { batchGroup } from './local-sockets';
 import type { LocalSockets } from './local-sockets';
 import { membersIntervalFor } from './members-interval';
 
-/** What the pipeline reads from the domain: stored messages for gaps, a room's highest seq, its members. */
+/** What the pipeline reads from the domain: stored messages for gaps and resumes, a room's highest seq, its members. */
 export interface DeliverySource {
   range(roomId: string, afterSeq: number, uptoSeq: number): Promise<ChatMessage[]>;
+  /** The oldest `limit` stored messages with seq above `afterSeq`, oldest first. */
+  after(roomId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
   highestSeq(roomId: string): Promise<number>;
   members(roomId: string): Promise<Member[]>;
 }
@@ -24,6 +26,19 @@ export interface DeliveryObserver {
   delivered?(messages: readonly ChatMessage[], receivers: number, frames: number): void;
   membersFrames?(frames: number): void;
   warn?(err: unknown, what: string, roomId?: string): void;
+}
+
+/** A socket being resumed: how it gets messages before it is in the room's groups, and how it joins them (synchronously). */
+export interface ResumingSocket {
+  /** Gets its messages in `messages` batches (else one `message` each). */
+  batch: boolean;
+  emit(messages: ChatMessage[]): void;
+  join(): void;
+}
+
+interface Held {
+  batch: boolean;
+  messages: ChatMessage[];
 }
 
 export interface RoomDeliveryOptions {
@@ -63,6 +78,7 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
   const batcher = createDeliveryBatcher({
     ...opts.batch,
     flush: (roomId, messages) => {
+      hold(roomId, true, messages);
       const receivers = sockets.count(batchGroup(roomId));
       sockets.emit(batchGroup(roomId), EVENTS.messages, { roomId, messages });
       observer.delivered?.(messages, receivers, receivers);
@@ -75,6 +91,16 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
     run: (roomId) => sendMembers(roomId),
     onError: (err) => warn(err, 'members update failed'),
   });
+
+  /**
+   * Sockets resuming a room: what reaches the room's sockets of their kind meanwhile, to hand them
+   * after the stored part. A batching socket's share is taken at the batch flush, not at delivery:
+   * a batch still pending when it joins the batch group reaches it anyway.
+   */
+  const resuming = new Map<string, Set<Held>>();
+  const hold = (roomId: string, batch: boolean, messages: ChatMessage[]): void => {
+    for (const held of resuming.get(roomId) ?? []) if (held.batch === batch) held.messages.push(...messages);
+  };
 
   const subscriptions = createLocalRooms({ subscribe: subscribeInOrder, unsubscribe: (roomId) => bus.unsubscribe(roomId) }, (roomId) => {
     inOrder.forget(roomId);
@@ -139,6 +165,7 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
 
   /** One `message` frame per message to the room's other sockets; the batch group's go through the batcher. */
   function deliverLocally(roomId: string, messages: ChatMessage[]): void {
+    hold(roomId, false, messages);
     const batching = sockets.count(batchGroup(roomId));
     const each = sockets.count(roomId) - batching;
     if (batching > 0) batcher.push(roomId, messages);
@@ -181,6 +208,37 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
     /** Schedules a (coalesced) member-list update of the room for this node's sockets. */
     refreshMembers: (roomId: string): void => membersThrottle.request(roomId),
     socketLeft: (roomId: string, socketId: string): void => membersFeed.socketLeft(roomId, socketId),
+
+    /**
+     * A socket comes back to a room it was in: hands it every stored message after `afterSeq`,
+     * then what was delivered live meanwhile, then joins it to the room's groups, in one step
+     * after the store answered, so nothing falls between the replay and live delivery and
+     * nothing comes twice. Past `max` stored messages nothing is replayed (`resumed: false`):
+     * the client pages forward with history. Call after `acquire` resolved.
+     */
+    async resume(roomId: string, afterSeq: number, max: number, to: ResumingSocket): Promise<{ resumed: boolean; newestSeq: number }> {
+      const held: Held = { batch: to.batch, messages: [] };
+      let holding = resuming.get(roomId);
+      if (!holding) resuming.set(roomId, (holding = new Set()));
+      holding.add(held);
+      try {
+        // Everything up to here was delivered before `held` was registered, so it is stored: the store has it.
+        const deliveredUpTo = inOrder.delivered(roomId) ?? afterSeq;
+        const stored = await source.after(roomId, afterSeq, max + 1);
+        if (stored.length > max) {
+          to.join();
+          return { resumed: false, newestSeq: Math.max(deliveredUpTo, ...held.messages.map((m) => m.seq)) };
+        }
+        const last = stored.length > 0 ? stored[stored.length - 1]!.seq : afterSeq;
+        const replay = [...stored, ...held.messages.filter((m) => m.seq > last)];
+        if (replay.length > 0) to.emit(replay);
+        to.join();
+        return { resumed: true, newestSeq: Math.max(deliveredUpTo, replay.length > 0 ? replay[replay.length - 1]!.seq : afterSeq) };
+      } finally {
+        holding.delete(held);
+        if (holding.size === 0) resuming.delete(roomId);
+      }
+    },
 
     /** Rooms this node has sockets in. */
     rooms: (): number => subscriptions.count(),

@@ -20,6 +20,8 @@ export const EVENTS = {
   error: 'chat_error',
   /** Server -> client: the owner of a private room removed this user; the socket is no longer in the room. */
   removed: 'removed',
+  /** Server -> client: a handshake with `roomId` and `afterSeq` replayed what the socket missed (or found too much to). */
+  resumed: 'resumed',
 } as const;
 
 export interface ServerToClientEvents {
@@ -29,12 +31,24 @@ export interface ServerToClientEvents {
   members_diff: (diff: MembersDiff) => void;
   chat_error: (error: ErrorBody & { event: string }) => void;
   removed: (info: { roomId: string }) => void;
+  resumed: (info: ResumeResult & { roomId: string }) => void;
+}
+
+/**
+ * A join with `afterSeq`: `resumed` when every stored message after it was sent before the
+ * live ones (no gap, no duplicate at the seam); false when there were more than RESUME_MAX,
+ * none were sent, and the client pages forward with history. `newestSeq`: the newest seq the
+ * socket has been handed (or, when not resumed, the newest it will get live after).
+ */
+export interface ResumeResult {
+  resumed: boolean;
+  newestSeq: number;
 }
 
 export interface ClientToServerEvents {
   message: (req: SendMessageRequest, ack: AckFn<{ message: ChatMessage }>) => void;
   history: (req: HistoryRequest, ack: AckFn<HistoryPage>) => void;
-  join: (req: JoinRequest, ack: AckFn) => void;
+  join: (req: JoinRequest, ack: AckFn<Partial<ResumeResult>>) => void;
   leave: (req: RoomRef, ack: AckFn) => void;
 }
 

@@ -38,5 +38,5 @@ export {
 } from './schemas';
 export type { SessionRequest, SendMessageRequest, HistoryRequest, RoomRef, JoinRequest, CreateRoomRequest, ServerMessageRequest } from './schemas';
 export { EVENTS, SOCKET_PATH } from './events';
-export type { Ack, AckFn, ServerToClientEvents, ClientToServerEvents, HandshakeAuth } from './events';
+export type { Ack, AckFn, ServerToClientEvents, ClientToServerEvents, HandshakeAuth, ResumeResult } from './events';
 export { parseOrThrow, assertContent } from './parse';

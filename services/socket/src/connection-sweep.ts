@@ -1,5 +1,34 @@
+import { EVENTS } from '@chat/protocol';
+import type { Logger, Metrics } from '@chat/observability';
+import type { ChatSocket } from './chat-socket';
 import { cutConnection, queuedBytes } from './slow-consumers';
 import type { QueuedConnection } from './slow-consumers';
+
+/** How often every connection's token expiry and outgoing queue are checked. */
+const CONNECTION_SWEEP_MS = 1000;
+
+/** The node's sweep over its sockets: expired sessions end, connections whose client stopped reading are cut. */
+export function sweepSockets(
+  sockets: { values(): Iterable<ChatSocket> },
+  opts: { maxQueuedBytes: number; metrics: Metrics; logger: Logger },
+): ConnectionSweep {
+  return startConnectionSweep<ChatSocket>({
+    sockets: () => sockets.values(),
+    connOf: (socket) => socket.conn as unknown as QueuedConnection,
+    expiresAt: (socket) => socket.data.user.expiresAt,
+    maxQueuedBytes: opts.maxQueuedBytes,
+    intervalMs: CONNECTION_SWEEP_MS,
+    // A connection lives no longer than its token: past it the client must get a new one.
+    onExpired: (socket) => {
+      socket.emit(EVENTS.error, { code: 'unauthorized', message: 'The session token expired; create a new session and connect again.', event: 'session' });
+      socket.disconnect(true);
+    },
+    onCut: (socket, queued) => {
+      opts.metrics.slowConsumersCut.inc();
+      opts.logger.info({ queued, userId: socket.data.user.userId }, 'closed a connection whose client stopped reading');
+    },
+  });
+}
 
 export interface ConnectionSweepOptions<S> {
   sockets: () => Iterable<S>;

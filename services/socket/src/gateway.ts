@@ -1,23 +1,21 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
 import type { ServerOptions } from 'socket.io';
-import { ChatError, EVENTS, LIMITS, SOCKET_PATH } from '@chat/protocol';
-import type { ClientToServerEvents, ServerToClientEvents } from '@chat/protocol';
+import { ChatError, EVENTS } from '@chat/protocol';
 import type { ChatService } from '@chat/chat';
 import type { TokenService } from '@chat/auth';
 import type { RoomBus } from '@chat/fanout';
 import { createRoomDelivery } from '@chat/delivery';
 import type { Logger, Metrics } from '@chat/observability';
-import type { ChatSocket, SocketData } from './chat-socket';
+import type { ChatSocket } from './chat-socket';
 import { createConnectionQuota } from './connection-quota';
-import { startConnectionSweep } from './connection-sweep';
+import { sweepSockets } from './connection-sweep';
 import { trackFrameSize } from './frame-guard';
 import { createHandshake } from './handshake';
 import { guardRequests } from './request-guard';
 import { registerRequests } from './requests';
 import { createSocketRooms } from './socket-rooms';
-import type { QueuedConnection } from './slow-consumers';
 import { deliveryObserver } from './observers';
+import { createSocketServer, localSocketsOf } from './socket-server';
 
 export interface GatewayDeps {
   chat: ChatService;
@@ -34,6 +32,8 @@ export interface GatewayDeps {
     socketEvents: { points: number; durationSec: number };
     /** Bytes waiting for a client past which its connection is closed (it stopped reading). */
     clientQueueBytes: number;
+    /** Stored messages a resuming join replays at most. */
+    resume: number;
   };
   trustProxyHops: number;
   delivery: { gapTimeoutMs: number; batch: { windowMs: number; maxBatch: number }; membersIntervalMs: number; membersFullListMax: number };
@@ -42,62 +42,31 @@ export interface GatewayDeps {
   parser?: ServerOptions['parser'];
 }
 
-/** How often every connection's token expiry and outgoing queue are checked. */
-const CONNECTION_SWEEP_MS = 1000;
-
 /**
  * The socket node's edge: socket.io, the handshake, the four requests, and the
  * wiring of the delivery pipeline (packages/delivery) to this node's sockets.
  */
 export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   const { chat, logger, metrics, limits } = deps;
-  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
-    path: SOCKET_PATH,
-    serveClient: false,
-    cors: { origin: deps.corsOrigins, methods: ['GET', 'POST'] },
-    // engine.io closes a connection that sends more; frames between 64 KB and this get `too_large`.
-    maxHttpBufferSize: LIMITS.frameBytesHardMax,
-    perMessageDeflate: false,
-    httpCompression: false,
-    ...(deps.adapter ? { adapter: deps.adapter } : {}),
-    ...(deps.parser ? { parser: deps.parser } : {}),
-  });
-  const groups = () => io.of('/').adapter.rooms;
-  const socketsIn = (roomId: string): ChatSocket[] =>
-    [...(groups().get(roomId) ?? [])].flatMap((id) => io.of('/').sockets.get(id) ?? []);
-
+  const io = createSocketServer(httpServer, deps);
+  const sockets = localSocketsOf(io);
   const delivery = createRoomDelivery({
     bus: deps.bus,
-    source: { range: chat.range, highestSeq: chat.highestSeq, members: chat.onlineMembers },
-    sockets: {
-      count: (group) => groups().get(group)?.size ?? 0,
-      emit: (to, event, payload, except) => {
-        const target = except ? io.local.to(to).except(except) : io.local.to(to);
-        (target as unknown as { emit(event: string, payload: unknown): void }).emit(event, payload);
-      },
-    },
+    source: { range: chat.range, after: chat.messagesAfter, highestSeq: chat.highestSeq, members: chat.onlineMembers },
+    sockets,
     ...deps.delivery,
-    onRevoked: (roomId, userId) => void rooms.revoke(socketsIn(roomId), roomId, userId).catch((err: unknown) => logger.warn({ err, roomId }, 'revoking access failed')),
+    onRevoked: (roomId, userId) => void rooms.revoke(sockets.in(roomId), roomId, userId).catch((err: unknown) => logger.warn({ err, roomId }, 'revoking access failed')),
     observer: deliveryObserver(metrics, logger),
   });
-  const rooms = createSocketRooms({ chat, delivery, roomsPerSocketMax: limits.roomsPerSocket, logger, onRoomCount: (n) => metrics.localRooms.set(n) });
-
-  const sweep = startConnectionSweep<ChatSocket>({
-    sockets: () => io.of('/').sockets.values(),
-    connOf: (socket) => socket.conn as unknown as QueuedConnection,
-    expiresAt: (socket) => socket.data.user.expiresAt,
-    maxQueuedBytes: limits.clientQueueBytes,
-    intervalMs: CONNECTION_SWEEP_MS,
-    // A connection lives no longer than its token: past it the client must get a new one.
-    onExpired: (socket) => {
-      socket.emit(EVENTS.error, { code: 'unauthorized', message: 'The session token expired; create a new session and connect again.', event: 'session' });
-      socket.disconnect(true);
-    },
-    onCut: (socket, queued) => {
-      metrics.slowConsumersCut.inc();
-      logger.info({ queued, userId: socket.data.user.userId }, 'closed a connection whose client stopped reading');
-    },
+  const rooms = createSocketRooms({
+    chat,
+    delivery,
+    roomsPerSocketMax: limits.roomsPerSocket,
+    resumeMax: limits.resume,
+    logger,
+    onRoomCount: (n) => metrics.localRooms.set(n),
   });
+  const sweep = sweepSockets(io.of('/').sockets, { maxQueuedBytes: limits.clientQueueBytes, metrics, logger });
 
   const userQuota = createConnectionQuota(limits.connectionsPerUser);
   const addressQuota = createConnectionQuota(limits.connectionsPerAddress);
@@ -116,13 +85,17 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       void rooms.leaveAll(socket);
     });
 
-    const initialRoom = (socket.handshake.auth as { roomId?: string }).roomId;
-    if (initialRoom) {
-      rooms.join(socket, initialRoom).catch((err: unknown) => {
-        if (!(err instanceof ChatError)) logger.error({ err }, 'initial join failed');
-        const error = err instanceof ChatError ? err : new ChatError('internal');
-        socket.emit(EVENTS.error, { code: error.code, message: error.message, event: EVENTS.join });
-      });
+    // Checked by the handshake: the room exists and the user may enter it.
+    const { roomId, afterSeq } = socket.handshake.auth as { roomId?: string; afterSeq?: number };
+    if (roomId) {
+      rooms.join(socket, roomId, afterSeq).then(
+        (resumed) => resumed && socket.emit(EVENTS.resumed, { roomId, ...resumed }),
+        (err: unknown) => {
+          if (!(err instanceof ChatError)) logger.error({ err }, 'initial join failed');
+          const error = err instanceof ChatError ? err : new ChatError('internal');
+          socket.emit(EVENTS.error, { code: error.code, message: error.message, event: EVENTS.join });
+        },
+      );
     }
   });
 

@@ -23,6 +23,7 @@ export function gatewayFor(server: http.Server, ctx: NodeContext): SocketGateway
       connectionsPerAddress: config.CONNECTIONS_PER_ADDRESS_MAX,
       socketEvents: config.SOCKET_EVENT_RATE_LIMIT,
       clientQueueBytes: config.CLIENT_QUEUE_MAX_BYTES,
+      resume: config.RESUME_MAX,
     },
     trustProxyHops: config.TRUST_PROXY_HOPS,
     delivery: {

@@ -43,12 +43,13 @@ export function registerRequests(socket: ChatSocket, deps: RequestDeps): void {
   }, ctx);
 
   onRequest(socket, EVENTS.join, async (payload) => {
-    const { roomId } = parseOrThrow(joinRequestSchema, payload);
+    const { roomId, afterSeq } = parseOrThrow(joinRequestSchema, payload);
     // Before the membership is recorded, so that a refused join leaves nothing behind.
     rooms.assertRoomSlot(socket, roomId);
     await chat.chargeJoin(socket.data.user);
     await chat.admit(roomId, socket.data.user);
-    await rooms.join(socket, roomId);
+    // With afterSeq the ack comes after what the socket missed was sent: {resumed, newestSeq}.
+    return rooms.join(socket, roomId, afterSeq);
   }, ctx);
 
   onRequest(socket, EVENTS.leave, async (payload) => {
