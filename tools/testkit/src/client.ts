@@ -15,6 +15,8 @@ export interface TestClient {
   members: MembersUpdate[];
   membersDiffs: MembersDiff[];
   errors: Array<{ code: string; event: string }>;
+  /** `resumed` events (a handshake with roomId and afterSeq). */
+  resumed: Array<{ roomId: string; resumed: boolean; newestSeq: number }>;
   request<T extends object = object>(event: string, payload: unknown, timeoutMs?: number): Promise<Ack<T>>;
   waitForMessage(pred: (m: ChatMessage) => boolean, what?: string, timeoutMs?: number): Promise<ChatMessage>;
   waitForMembers(pred: (u: MembersUpdate) => boolean, what?: string, timeoutMs?: number): Promise<MembersUpdate>;
@@ -53,6 +55,7 @@ export function connect(url: string, opts: ConnectOptions = {}): Promise<TestCli
     members: [],
     membersDiffs: [],
     errors: [],
+    resumed: [],
     async request(event, payload, timeoutMs = 5000) {
       return socket.timeout(timeoutMs).emitWithAck(event, payload);
     },
@@ -80,6 +83,7 @@ export function connect(url: string, opts: ConnectOptions = {}): Promise<TestCli
   socket.on('members', (u: MembersUpdate) => client.members.push(u));
   socket.on('members_diff', (d: MembersDiff) => client.membersDiffs.push(d));
   socket.on('chat_error', (e: { code: string; event: string }) => client.errors.push(e));
+  socket.on('resumed', (r: { roomId: string; resumed: boolean; newestSeq: number }) => client.resumed.push(r));
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(client));
     // A CONNECT payload the server's parser refuses ends the transport without a connect_error.

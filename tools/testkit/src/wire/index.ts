@@ -6,6 +6,7 @@ import { socketSuite } from './socket';
 import { identitySuite } from './identity';
 import { roomsSuite } from './rooms';
 import { serverApiSuite } from './server-api';
+import { resumeSuite } from './resume';
 
 export type { WireTarget, WireContext } from './context';
 export { WIRE_ENV, WIRE_APP_JWT_SECRET, WIRE_SERVER_API_KEY, UNKNOWN_ROOM, UNKNOWN_USER, appToken, appSession } from './context';
@@ -42,5 +43,6 @@ export function wireContract(name: string, start: () => Promise<WireTarget>): vo
     identitySuite(ctx);
     roomsSuite(ctx);
     serverApiSuite(ctx);
+    resumeSuite(ctx);
   });
 }
