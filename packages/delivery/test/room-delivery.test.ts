@@ -151,12 +151,17 @@ describe('room delivery on the memory bus', () => {
     fake.join('other', ...delivery.groupsOf(ROOM, true));
     await publish(1);
     await until(() => fake.messagesOf('other').length === 1, 'the first frame');
-    // The next message waits in the batch window when the resumer joins.
-    await publish(2);
+    const read = deferred<ChatMessage[]>();
+    source.after = async () => read.promise;
     const got: ChatMessage[] = [];
-    const result = await delivery.resume(ROOM, 1, 100, { batch: true, emit: (m) => got.push(...m), join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, true)) });
+    const resumed = delivery.resume(ROOM, 1, 100, { batch: true, emit: (m) => got.push(...m), join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, true)) });
+    // Delivered during the store read, but waiting in the batch window (10 ms) when the resumer joins.
+    await publish(2);
+    await tick();
+    expect(fake.messagesOf('other')).toHaveLength(1);
+    read.resolve([]);
+    expect((await resumed).resumed).toBe(true);
     await until(() => fake.messagesOf('other').length === 2, 'the window flushed');
-    expect(result.resumed).toBe(true);
     expect([...got, ...fake.messagesOf('resumer')].map((m) => m.seq)).toEqual([2]);
   });
 
