@@ -150,3 +150,22 @@ describe('the embedded data folder', () => {
     }
   });
 });
+
+describe('the replay limit', () => {
+  const t = embeddedWith({ RESUME_MAX: '5' });
+
+  test('a resume with more than RESUME_MAX stored messages replays none and says resumed: false', async () => {
+    const s = await newSession(t.url);
+    const writer = await pool.open(t.url, { token: s.token, roomId: s.roomId });
+    const join = await writer.waitForMessage((m) => m.event === 'join', 'own join');
+    for (let i = 0; i < 8; i++) expect((await writer.request('message', { roomId: s.roomId, content: `r${i}` })).ok).toBe(true);
+    const reader = await pool.open(t.url, { token: s.token });
+    const ack = await reader.request<{ resumed: boolean; newestSeq: number }>('join', { roomId: s.roomId, afterSeq: join.seq });
+    expect(ack).toEqual({ ok: true, resumed: false, newestSeq: join.seq + 8 });
+    expect(reader.messages).toEqual([]);
+    // Five fit: then it is replayed.
+    const near = await pool.open(t.url, { token: s.token });
+    expect(await near.request('join', { roomId: s.roomId, afterSeq: join.seq + 3 })).toEqual({ ok: true, resumed: true, newestSeq: join.seq + 8 });
+    expect(near.messages.map((m) => m.content)).toEqual(['r3', 'r4', 'r5', 'r6', 'r7']);
+  });
+});
