@@ -1,16 +1,17 @@
 /**
  * Every Redis key name of the presence store, built here and nowhere else.
  *
- * Each group of keys that one Lua script touches shares a hash tag (the part
- * in braces), so on Redis Cluster the group lives in one slot:
- *   {P:room:<roomId>}:conns   SET   connections in the room, JSON [nodeId, connId, userId]
- *   {P:room:<roomId>}:users   HASH  userId -> JSON {nickName, headNum, conns, seq}
- *   {P:room:<roomId>}:seq     STRING counter giving each user's first-join order
- *   {P:node:<nodeId>}:conns   SET   connections the node owns, JSON [roomId, userId, connId]
- *   {P:user:<userId>}:conns   SET   the user's connections, JSON [roomId, nodeId, connId]
- *   {P}:nodes                 ZSET  nodeId -> last heartbeat, Redis server time in ms
- * Keys always start with '{', so every key of a group hashes on the same tag
- * whatever characters the ids contain.
+ * The deployment's one convention (packages/runtime/src/redis-keys.ts):
+ * `<prefix>:<kind>:{<id>}:<what>`, the id in braces, so everything of one room
+ * (its presence, its seq counter, its bus channel) hashes to one Cluster slot,
+ * and each group of keys one Lua script touches shares its tag:
+ *   P:room:{<roomId>}:conns   SET   connections in the room, JSON [nodeId, connId, userId]
+ *   P:room:{<roomId>}:users   HASH  userId -> JSON {nickName, headNum, conns, seq}
+ *   P:room:{<roomId>}:seq     STRING counter giving each user's first-join order
+ *   P:node:{<nodeId>}:conns   SET   connections the node owns, JSON [roomId, userId, connId]
+ *   P:user:{<userId>}:conns   SET   the user's connections, JSON [roomId, nodeId, connId]
+ *   P:nodes                   ZSET  nodeId -> last heartbeat, Redis server time in ms
+ * The prefix may contain no braces, so the id's braces are always the tag.
  */
 export const DEFAULT_KEY_PREFIX = 'chat:presence';
 
@@ -28,13 +29,13 @@ export function presenceKeys(prefix: string = DEFAULT_KEY_PREFIX): PresenceKeys 
   if (prefix === '' || /[{}]/.test(prefix)) {
     throw new RangeError('presence: keyPrefix must be non-empty and contain no braces');
   }
-  const room = (roomId: string) => `{${prefix}:room:${roomId}}`;
+  const room = (roomId: string) => `${prefix}:room:{${roomId}}`;
   return {
-    nodes: `{${prefix}}:nodes`,
+    nodes: `${prefix}:nodes`,
     roomConns: (roomId) => `${room(roomId)}:conns`,
     roomUsers: (roomId) => `${room(roomId)}:users`,
     roomSeq: (roomId) => `${room(roomId)}:seq`,
-    nodeConns: (nodeId) => `{${prefix}:node:${nodeId}}:conns`,
-    userConns: (userId) => `{${prefix}:user:${userId}}:conns`,
+    nodeConns: (nodeId) => `${prefix}:node:{${nodeId}}:conns`,
+    userConns: (userId) => `${prefix}:user:{${userId}}:conns`,
   };
 }

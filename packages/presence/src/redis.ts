@@ -1,16 +1,16 @@
 /**
  * Presence on Redis or Redis Cluster. Data model (key names in keys.ts, P = keyPrefix):
  *
- *   {P:room:<roomId>}:conns   SET    every connection in the room, JSON [nodeId, connId, userId]
- *   {P:room:<roomId>}:users   HASH   userId -> JSON {nickName, headNum, conns, seq}: display
+ *   P:room:{<roomId>}:conns   SET    every connection in the room, JSON [nodeId, connId, userId]
+ *   P:room:{<roomId>}:users   HASH   userId -> JSON {nickName, headNum, conns, seq}: display
  *                                    info, the user's connection count in the room, and the
  *                                    order of their first join (members() is one HGETALL)
- *   {P:room:<roomId>}:seq     STRING join counter feeding `seq`; deleted when the room empties
- *   {P:user:<userId>}:conns   SET    the user's connections, JSON [roomId, nodeId, connId]
+ *   P:room:{<roomId>}:seq     STRING join counter feeding `seq`; deleted when the room empties
+ *   P:user:{<userId>}:conns   SET    the user's connections, JSON [roomId, nodeId, connId]
  *                                    (isUserOnline is one EXISTS)
- *   {P:node:<nodeId>}:conns   SET    the node's connections, JSON [roomId, userId, connId]:
+ *   P:node:{<nodeId>}:conns   SET    the node's connections, JSON [roomId, userId, connId]:
  *                                    what reaping and removeOwnConnections remove
- *   {P}:nodes                 ZSET   nodeId -> last heartbeat, Redis server time in ms
+ *   P:nodes                 ZSET   nodeId -> last heartbeat, Redis server time in ms
  *
  * Why a registry ZSET rather than heartbeat keys with a TTL: an expired key
  * vanishes, and survivors would then have to SCAN every node of the cluster

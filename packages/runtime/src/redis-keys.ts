@@ -1,21 +1,23 @@
 /**
  * Where every Redis key and channel of a deployment lives, under its
- * REDIS_KEY_PREFIX. Each package builds its own names below the prefix it is
- * given here (presence: packages/presence/src/keys.ts; bus channels and seq
- * counters: packages/fanout/src/keys.ts), always with the room (or node) in a
- * `{hash tag}` so that everything of one room lands on one Cluster slot.
+ * REDIS_KEY_PREFIX (P). One convention throughout: `P:<kind>:{<id>}[:<what>]`,
+ * the id in braces, so that everything of one room (its presence keys, its
+ * seq counter, its bus channel) hashes to one Redis Cluster slot and every
+ * group of keys one Lua script touches shares its tag. Single keys used alone
+ * (rate-limit counters, the heartbeat set) carry no tag. Each package builds
+ * its own names below the prefix it is given here:
+ *   P:room:{<roomId>}:conns|users|seq, P:node:{<nodeId>}:conns,
+ *   P:user:{<userId>}:conns, P:nodes         presence (packages/presence/src/keys.ts)
+ *   P:room:{<roomId>} (channel), P:seq:{<roomId>}   bus and seq (packages/fanout/src/keys.ts)
+ *   P:rl:<budget>:<key>                      rate limits (rate-limiter-flexible appends the key)
+ *   P:socket.io#…                            socket.io's Redis adapter channels
  */
 export function redisKeys(prefix: string) {
   return {
-    /** Presence hashes and sets: `{<prefix>…}` hash-tagged per room and node (presence's own module). */
     presence: prefix,
-    /** Room channels `<prefix>:room:{<roomId>}`. */
     bus: prefix,
-    /** Seq counters `<prefix>:seq:{<roomId>}`. */
     seq: prefix,
-    /** One prefix per budget: `<prefix>:rl:<name>:<key>` (rate-limiter-flexible appends the key). */
-    rateLimit: (name: string) => `${prefix}:rl:${name}`,
-    /** socket.io's Redis adapter channels: `<prefix>:socket.io#…`. */
+    rateLimit: (budget: string) => `${prefix}:rl:${budget}`,
     socketIoAdapter: `${prefix}:socket.io`,
   };
 }

@@ -2,7 +2,7 @@
   Lists the nodes whose last heartbeat is older than a TTL, by the Redis
   server's clock.
 
-  KEYS[1] node registry ZSET     {P}:nodes
+  KEYS[1] node registry ZSET     P:nodes
   ARGV[1] TTL in ms
 
   Result: array of nodeIds

@@ -2,7 +2,7 @@
   Unregisters a reaped node, unless it heartbeat again meanwhile (then it is
   alive and must stay registered).
 
-  KEYS[1] node registry ZSET     {P}:nodes
+  KEYS[1] node registry ZSET     P:nodes
   ARGV[1] nodeId
   ARGV[2] TTL in ms
 

@@ -2,7 +2,7 @@
   Records that a node is alive, stamped with the Redis server's clock so the
   nodes' own clocks never need to agree.
 
-  KEYS[1] node registry ZSET     {P}:nodes
+  KEYS[1] node registry ZSET     P:nodes
   ARGV[1] nodeId
 
   Result: 1 when the node was already registered, 0 when it was not (its

@@ -2,9 +2,9 @@
   Adds one connection to a room and decides, atomically, whether it is the
   user's first connection there (concurrent tabs on other nodes included).
 
-  KEYS[1] room connections SET   {P:room:<roomId>}:conns
-  KEYS[2] room users HASH        {P:room:<roomId>}:users
-  KEYS[3] room join counter      {P:room:<roomId>}:seq
+  KEYS[1] room connections SET   P:room:{<roomId>}:conns
+  KEYS[2] room users HASH        P:room:{<roomId>}:users
+  KEYS[3] room join counter      P:room:{<roomId>}:seq
   ARGV[1] connection entry       JSON [nodeId, connId, userId]
   ARGV[2] userId
   ARGV[3] nickName

@@ -4,9 +4,9 @@
   connection (a leave and a reaper, or two reapers) only one gets removed=1,
   so each departure is reported once.
 
-  KEYS[1] room connections SET   {P:room:<roomId>}:conns
-  KEYS[2] room users HASH        {P:room:<roomId>}:users
-  KEYS[3] room join counter      {P:room:<roomId>}:seq
+  KEYS[1] room connections SET   P:room:{<roomId>}:conns
+  KEYS[2] room users HASH        P:room:{<roomId>}:users
+  KEYS[3] room join counter      P:room:{<roomId>}:seq
   ARGV[1] connection entry       JSON [nodeId, connId, userId]
   ARGV[2] userId
 
