@@ -70,7 +70,7 @@ describe('haproxy config generator', () => {
 
   it('runs one thread beside the nodes on the launcher, and one per core on a load balancer host of its own', () => {
     const local = renderHaproxyConfig({ mode: 'static', bindHost: '127.0.0.1', bindPort: 8080, api: [], socket: [] });
-    expect(local).toMatch(/^global\n(?:  .*\n)*  nbthread 1\n/m);
+    expect(local).toMatch(/^global\n(?: {2}.*\n)* {2}nbthread 1\n/m);
     expect(renderHaproxyConfig(COMPOSE_LB_OPTIONS)).not.toContain('nbthread');
   });
 

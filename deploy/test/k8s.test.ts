@@ -13,7 +13,7 @@ interface Obj {
   apiVersion: string;
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
-  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  spec?: any;  
   data?: Record<string, string>;
 }
 
@@ -27,7 +27,7 @@ const objects: Array<Obj & { file: string }> = FILES.flatMap((file) =>
 const byKind = (kind: string): Obj[] => objects.filter((o) => o.kind === kind);
 const deployments = byKind('Deployment');
 
-function container(d: Obj): any /* eslint-disable-line @typescript-eslint/no-explicit-any */ {
+function container(d: Obj): any   {
   return d.spec.template.spec.containers[0];
 }
 
@@ -171,7 +171,7 @@ describe('deploy/k8s hardening', () => {
   });
 
   it('ingress: the http port only from the ingress controller namespace, the metrics port only from monitoring', () => {
-    const rules = policies[0]!.spec.ingress as Array<{ from?: Array<Record<string, any>>; ports?: Array<{ port: number | string; protocol?: string }> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const rules = policies[0]!.spec.ingress as Array<{ from?: Array<Record<string, any>>; ports?: Array<{ port: number | string; protocol?: string }> }>;  
     const cm = configMap();
     const allowed = rules.map((r) => {
       // A rule without `from` or `ports` would open the pods to everyone or on every port.

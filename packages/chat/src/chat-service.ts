@@ -13,7 +13,6 @@ import { createOutbox } from './outbox';
 import type { OutboxObserver } from './outbox';
 import { createRoster } from './roster';
 import { createSessions } from './sessions';
-import type { SessionContext } from './sessions';
 import { cachedFor, guardStore } from './guards';
 import { toChatMessage, toRoomView, toUserView } from './views';
 

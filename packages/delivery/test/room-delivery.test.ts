@@ -1,7 +1,7 @@
 import type { ChatMessage, Member } from '@chat/protocol';
 import { createMemoryBus } from '@chat/fanout';
 import type { MeteredRoomBus } from '@chat/fanout';
-import { batchGroup, createRoomDelivery } from '../src';
+import { createRoomDelivery } from '../src';
 import type { DeliverySource, LocalSockets } from '../src';
 import { msg } from './helpers';
 

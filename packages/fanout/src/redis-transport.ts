@@ -63,21 +63,23 @@ export function createRedisTransport(pub: ShardedPubSubClient, sub: ShardedPubSu
    * rather than left deaf until the next reconnect.
    */
   function resubscribe(roomIds: string[], retryMs: number): void {
+    const still = roomIds.flatMap((roomId) => {
+      const channel = rooms.get(roomId);
+      return channel === undefined ? [] : [{ roomId, channel }]; // left meanwhile: not again
+    });
     void Promise.all(
-      roomIds.map((roomId) => {
-        const channel = rooms.get(roomId);
-        if (channel === undefined) return undefined; // left meanwhile
-        return sub.ssubscribe(channel).then(
+      still.map(({ roomId, channel }) =>
+        sub.ssubscribe(channel).then(
           () => ({ roomId, ok: true }),
           (err: unknown) => {
             onError(err);
             return { roomId, ok: false };
           },
-        );
-      }),
+        ),
+      ),
     ).then((results) => {
       if (closed) return;
-      const wanted = results.filter((r): r is { roomId: string; ok: boolean } => r !== undefined && rooms.has(r.roomId));
+      const wanted = results.filter((r) => rooms.has(r.roomId));
       const done = wanted.filter((r) => r.ok).map((r) => r.roomId);
       const failed = wanted.filter((r) => !r.ok).map((r) => r.roomId);
       if (done.length > 0) onResubscribed(done);

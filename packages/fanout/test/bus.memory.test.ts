@@ -1,7 +1,7 @@
 import { createMemoryBus, createMemoryBusHub } from '../src';
 import type { MeteredRoomBus } from '../src';
 import { busContract } from './bus-contract';
-import { batch, msg, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
+import { batch, msg, onMessages, uid, waitFor } from './helpers';
 
 busContract('memory', async () => {
   const hub = createMemoryBusHub();

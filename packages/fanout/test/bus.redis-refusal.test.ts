@@ -3,7 +3,7 @@ import { startRedisServer } from '@chat/devcluster';
 import type { RedisServerHandle } from '@chat/devcluster';
 import type { ChatMessage } from '@chat/protocol';
 import { createRedisBus } from '../src';
-import { batch, msg, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
+import { batch, msg, onMessages, uid, waitFor } from './helpers';
 import { killByName, nextEvent } from './redis-helpers';
 
 // A re-subscription Redis refuses after a reconnect (here: the permission is

@@ -3,7 +3,7 @@ import type { ChatMessage } from '@chat/protocol';
 import { createRedisBus, roomChannel } from '../src';
 import type { MeteredRoomBus } from '../src';
 import { busContract } from './bus-contract';
-import { batch, msg, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
+import { batch, msg, onMessages, uid, waitFor } from './helpers';
 import { connect, killByName, nextEvent } from './redis-helpers';
 
 /** One publish client shared by the "nodes", one subscriber connection per node, as in production. */

@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import { createRedisBus, createRedisSeqAllocator, seqKey } from '../src';
 import type { MeteredRoomBus } from '../src';
 import { busContract } from './bus-contract';
-import { batch, msg, onMembersChanged, onMessages, onSkipped, uid, waitFor } from './helpers';
+import { batch, msg, onMessages, uid, waitFor } from './helpers';
 import { startRedisCluster } from '@chat/devcluster';
 import type { RedisClusterHandle as TestCluster } from '@chat/devcluster';
 import { seqContract } from './seq-contract';
@@ -58,7 +58,7 @@ seqContract('redis cluster', async () => {
     },
     async teardown() {},
   };
-});
+}, { forgets: true });
 
 test('rooms on every shard reach only the nodes subscribed to them', async () => {
   const prefix = uid('test-bus');

@@ -7,12 +7,19 @@ export function uid(label: string): string {
 
 export { fakeMessage as msg } from '@chat/testkit';
 
-/** Polls `check` until it is true or the deadline passes (no fixed sleeps). */
+/** Milliseconds between two checks of `waitFor`: some callers publish to Redis on every check. */
+export const POLL_MS = 5;
+
+/**
+ * Polls `check` every POLL_MS until it is true or the deadline passes (no fixed sleeps). Not on
+ * every event-loop turn: a check that publishes (a probe until delivery resumes) would flood Redis
+ * with thousands of messages a second and starve the very client it waits for.
+ */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
+import { REDIS_URL } from '@chat/testkit';
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
-
+/** A client of the test Redis (TEST_REDIS_URL, or the local one). */
 export function connect(connectionName?: string): Redis {
   return new Redis(REDIS_URL, { connectionName, maxRetriesPerRequest: 3 });
 }

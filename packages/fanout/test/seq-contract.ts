@@ -20,7 +20,12 @@ export interface SeqFixture {
   teardown(): Promise<void>;
 }
 
-export function seqContract(name: string, setup: () => Promise<SeqFixture>): void {
+/**
+ * `caps.forgets`: the backend can lose a room's counter (Redis); the fixtures it makes then have
+ * `forget`. The test of what follows a lost counter is registered only for such backends, so a
+ * backend that cannot forget reports no test instead of a pass for one it never ran.
+ */
+export function seqContract(name: string, setup: () => Promise<SeqFixture>, caps: { forgets: boolean }): void {
   describe(`SeqAllocator contract: ${name}`, () => {
     let fx: SeqFixture;
     let store: FakeStoreMax;
@@ -95,16 +100,18 @@ export function seqContract(name: string, setup: () => Promise<SeqFixture>): voi
       expect(await seq.highest(uid('fresh'))).toBe(0);
     });
 
-    test('a forgotten counter continues above the stored max, never reusing a stored seq', async () => {
-      if (!fx.forget) return;
-      const seq = fx.make(store.loadMax);
-      const room = uid('room');
-      for (let i = 0; i < 5; i++) store.stored.set(room, await seq.reserve(room, 1));
-      await fx.forget(room);
-      // Another node stored more in between; the counter must start above all of it.
-      store.stored.set(room, 9);
-      const again = await Promise.all(Array.from({ length: 10 }, () => seq.reserve(room, 1)));
-      expect([...again].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
-    });
+    if (caps.forgets) {
+      test('a forgotten counter continues above the stored max, never reusing a stored seq', async () => {
+        if (!fx.forget) throw new Error(`the ${name} fixture says it forgets but has no forget()`);
+        const seq = fx.make(store.loadMax);
+        const room = uid('room');
+        for (let i = 0; i < 5; i++) store.stored.set(room, await seq.reserve(room, 1));
+        await fx.forget(room);
+        // Another node stored more in between; the counter must start above all of it.
+        store.stored.set(room, 9);
+        const again = await Promise.all(Array.from({ length: 10 }, () => seq.reserve(room, 1)));
+        expect([...again].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+      });
+    }
   });
 }

@@ -9,7 +9,7 @@ seqContract('memory', async () => ({
   make: (loadMax) => createMemorySeqAllocator(loadMax),
   shared: false,
   async teardown() {},
-}));
+}), { forgets: false });
 
 /** Each allocator on its own connection, like separate nodes sharing one Redis; `wrap` decorates it. */
 function redisFixture(wrap: (seq: SeqAllocator) => SeqAllocator = (seq) => seq) {
@@ -35,8 +35,8 @@ function redisFixture(wrap: (seq: SeqAllocator) => SeqAllocator = (seq) => seq) 
   };
 }
 
-seqContract('redis', redisFixture());
-seqContract('redis, coalesced per room', redisFixture(coalesceSeqReservations));
+seqContract('redis', redisFixture(), { forgets: true });
+seqContract('redis, coalesced per room', redisFixture(coalesceSeqReservations), { forgets: true });
 
 describe('coalesced seq reservations', () => {
   /** An allocator that records its calls. */

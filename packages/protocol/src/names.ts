@@ -6,6 +6,7 @@ import { z } from 'zod';
 // - bidi controls (U+202A-U+202E embeddings and overrides, U+2066-U+2069 isolates) reorder what follows;
 // - zero-width characters (U+200B-U+200D, U+2060, U+FEFF) make two names look the same;
 // - lone surrogates are not text (MySQL would store them as U+FFFD, another name).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/;

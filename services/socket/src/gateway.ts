@@ -70,7 +70,9 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
 
   const userQuota = createConnectionQuota(limits.connectionsPerUser);
   const addressQuota = createConnectionQuota(limits.connectionsPerAddress);
-  io.use(createHandshake({ tokens: deps.tokens, chat, userQuota, addressQuota, trustProxyHops: deps.trustProxyHops, logger }));
+  const handshake = createHandshake({ tokens: deps.tokens, chat, userQuota, addressQuota, trustProxyHops: deps.trustProxyHops, logger });
+  // The handshake settles `next` itself, refusals included; nothing is left to await.
+  io.use((socket, next) => void handshake(socket, next));
 
   io.on('connection', (socket: ChatSocket) => {
     metrics.connectedSockets.inc();
@@ -116,7 +118,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
       closing ??= (async () => {
         sweep.close();
         delivery.close();
-        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await io.close();
       })();
       return closing;
     },

@@ -5,7 +5,7 @@ import { io } from 'socket.io-client';
 import { SOCKET_PATH } from '@chat/protocol';
 import { connect, connectError, createClientPool, newSession, request, waitUntil, withTimeout } from '@chat/testkit';
 import { startStandalone } from '../src';
-import { embeddedTarget, embeddedWith } from './targets';
+import { embeddedWith } from './targets';
 
 
 const pool = createClientPool();
@@ -20,7 +20,7 @@ describe('per-address limits at the socket node', () => {
     await pool.open(t.url, { token: users[1]!.token });
     expect(await connectError(t.url, { token: users[2]!.token })).toBe('limit_exceeded');
     first.close();
-    await waitUntil(() => connect(t.url, { token: users[2]!.token }).then((c) => (pool.closeAll(), true)).catch(() => false), { what: 'a slot after a close' });
+    await waitUntil(() => connect(t.url, { token: users[2]!.token }).then((c) => (c.close(), true)).catch(() => false), { what: 'a slot after a close' });
   });
 
   test('handshakes of one address past CONNECT_ADDRESS_RATE_LIMIT are rate_limited, whoever the users are', async () => {

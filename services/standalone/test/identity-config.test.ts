@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
 import { appToken, newSession, randomSuffix, request } from '@chat/testkit';
-import { embeddedTarget, embeddedWith } from './targets';
+import { embeddedWith } from './targets';
 
 
 describe('without app identity and server keys configured', () => {

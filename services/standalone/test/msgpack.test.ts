@@ -3,7 +3,7 @@ import { connect, connectError, createClientPool, newSession, request, waitUntil
 import type { TestClient } from '@chat/testkit';
 import { embeddedTarget } from './targets';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const msgpackParser = require('socket.io-msgpack-parser') as unknown;
 
 /** The internals of socket.io-client's Socket used to send a packet its API refuses to send (a reserved event name). */

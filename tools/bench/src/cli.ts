@@ -38,7 +38,7 @@ async function main(): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     process.stderr.write(`\n${signal}: stopping the deployments this benchmark started\n`);
-    closeAllDeployments().finally(() => process.exit(130));
+    void closeAllDeployments().finally(() => process.exit(130));
   });
 }
 

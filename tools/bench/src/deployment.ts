@@ -12,8 +12,19 @@ const ROOT = path.resolve(__dirname, '../../..');
 /** The Redis the nodes use: the launcher's default, or REDIS_URL as the nodes would read it. */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Limits a load test must not trip over: the benchmark measures the message path, not the rate limiter. */
-export const UNLIMITED = { MESSAGE_RATE_LIMIT: '1000000/1', SESSION_RATE_LIMIT: '1000000/1' } as const;
+/**
+ * Limits a load test must not trip over: the benchmark measures the message path, not the limiters
+ * (and every load client comes from 127.0.0.1, which the per-address limits would count as one client).
+ */
+export const UNLIMITED = {
+  MESSAGE_RATE_LIMIT: '1000000/1',
+  SESSION_RATE_LIMIT: '1000000/1',
+  CONNECT_RATE_LIMIT: '1000000/1',
+  CONNECT_ADDRESS_RATE_LIMIT: '1000000/1',
+  CONNECTIONS_PER_ADDRESS_MAX: '1000000',
+  HISTORY_RATE_LIMIT: '1000000/1',
+  SOCKET_EVENT_RATE_LIMIT: '1000000/1',
+} as const;
 
 /** Every deployment still open, so a stopped benchmark can end what it started. */
 const open = new Set<() => Promise<void>>();

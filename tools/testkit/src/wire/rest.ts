@@ -1,7 +1,4 @@
 import type { ChatMessage } from '@chat/protocol';
-import { createTokenService } from '@chat/auth';
-import { connectError } from '../client';
-import type { TestClient } from '../client';
 import { newSession, request } from '../http';
 import { randomSuffix, waitUntil } from '../wait';
 import { UNKNOWN_ROOM, UNKNOWN_USER, expectStillUp, lazyTarget } from './context';

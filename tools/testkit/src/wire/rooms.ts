@@ -3,7 +3,7 @@ import { connectError } from '../client';
 import { newSession, request } from '../http';
 import { randomSuffix, waitUntil } from '../wait';
 import { UNKNOWN_USER, appSession, lazyTarget } from './context';
-import type { WireContext, WireTarget } from './context';
+import type { WireContext } from './context';
 
 /** Private rooms: seen, entered, read and posted to only by their owner, the users it added, and app users the app names them for. */
 export function roomsSuite(ctx: WireContext): void {

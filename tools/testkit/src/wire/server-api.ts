@@ -2,7 +2,7 @@ import type { ChatMessage } from '@chat/protocol';
 import { newSession, request } from '../http';
 import { randomSuffix } from '../wait';
 import { UNKNOWN_ROOM, UNKNOWN_USER, appSession, lazyTarget } from './context';
-import type { WireContext, WireTarget } from './context';
+import type { WireContext } from './context';
 
 /** The server API: an app backend with a server key posts into rooms, stored and delivered like any send. */
 export function serverApiSuite(ctx: WireContext): void {

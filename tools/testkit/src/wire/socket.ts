@@ -4,7 +4,7 @@ import { connectError } from '../client';
 import type { TestClient } from '../client';
 import { newSession, request } from '../http';
 import { randomSuffix, waitUntil } from '../wait';
-import { UNKNOWN_ROOM, UNKNOWN_USER, expectStillUp, lazyTarget } from './context';
+import { UNKNOWN_ROOM, expectStillUp, lazyTarget } from './context';
 import type { WireContext } from './context';
 
 /** socket.io: handshake, joins and leaves, messages, history, limits, transports. */
