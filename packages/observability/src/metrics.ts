@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { IntervalHistogram, PerformanceEntry } from 'node:perf_hooks';
 
 /** Latency buckets in seconds, from 0.5 ms to 5 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -34,7 +36,62 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
       registers: r,
     }),
     ackLatency: new Histogram({ name: 'chat_ack_seconds', help: 'From a message event to its ack', buckets: LATENCY_BUCKETS, registers: r }),
+    ...loopMetrics(r),
   };
+}
+
+/** Pause buckets in seconds, from 0.1 ms to 1 s. */
+const PAUSE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+/**
+ * What blocks the event loop: its delay (how late a 10 ms timer fires, sampled
+ * by Node's own histogram and folded into a Prometheus histogram at each
+ * scrape) and each GC pause by kind. `stop()` ends both observers.
+ */
+function loopMetrics(registers: Registry[]) {
+  const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const loopDelay = new Histogram({
+    name: 'chat_event_loop_delay_seconds',
+    help: 'Event-loop delay samples since the last scrape (how late the loop ran a 10 ms timer)',
+    buckets: PAUSE_BUCKETS,
+    registers,
+    collect() {
+      // The node histogram keeps exact percentiles; a scrape takes its samples at a few representative points.
+      if (delay.count === 0) return;
+      for (const p of [50, 75, 90, 99, 99.9, 100]) this.observe(delay.percentile(p) / 1e9);
+      delay.reset();
+    },
+  });
+  const gcPause = new Histogram({ name: 'chat_gc_pause_seconds', help: 'Garbage-collection pauses, by kind', labelNames: ['kind'] as const, buckets: PAUSE_BUCKETS, registers });
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPause.observe({ kind: gcKind((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind) }, entry.duration / 1000);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  return {
+    loopDelay,
+    gcPause,
+    /** Ends the loop-delay sampling and the GC observer (a node that stops). Idempotent. */
+    stopLoopMetrics(): void {
+      delay.disable();
+      gcObserver.disconnect();
+    },
+  };
+}
+
+function gcKind(kind: number | undefined): string {
+  switch (kind) {
+    case 1:
+      return 'minor';
+    case 2:
+      return 'major';
+    case 4:
+      return 'incremental';
+    case 8:
+      return 'weakcb';
+    default:
+      return 'other';
+  }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -75,6 +75,7 @@ export async function bootNode(env: Record<string, string | undefined>, role: No
         await chat.close().catch((err: unknown) => logger.warn({ err }, 'final commit failed'));
         await adapters.close();
         await new Promise<void>((resolve) => ops.close(() => resolve()));
+        metrics.stopLoopMetrics();
       })();
       return stopping;
     },

@@ -20,3 +20,19 @@ test('a publish given up is logged with message ids and seqs, never their conten
   expect(JSON.parse(lines[0]!)).toMatchObject({ roomId: 'room_1', ids: ['m-1'], seqs: [7] });
   expect(lines[0]).not.toContain(secret);
 });
+
+test('/metrics shows the event-loop delay and GC pauses', async () => {
+  const metrics = createMetrics({ nodeId: 'n2', role: 'test', defaultMetrics: false });
+  try {
+    // A little garbage and a blocked loop to measure.
+    const started = Date.now();
+    while (Date.now() - started < 30) Array.from({ length: 1000 }, (_, i) => ({ i }));
+    await new Promise((r) => setTimeout(r, 50));
+    (globalThis as { gc?: () => void }).gc?.();
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/chat_event_loop_delay_seconds_count\{[^}]*\} [1-9]/);
+    expect(text).toContain('chat_gc_pause_seconds');
+  } finally {
+    metrics.stopLoopMetrics();
+  }
+});
