@@ -2,7 +2,7 @@
 export { runLoad } from './run';
 export type { LoadOptions, ProgressSnapshot } from './options';
 export { resolveOptions } from './options';
-export type { LoadReport, StepSummary, TimelinePoint, WorkerSummary } from './report/types';
+export type { LoadReport, MemberFinding, StepSummary, TimelinePoint, WorkerSummary } from './report/types';
 export { LoadTestError } from './errors';
 export type { LoadTestErrorCode } from './errors';
 export { scenarioSchema, parseScenario, presetScenario, loadScenarioFile, PRESET_NAMES } from './scenario';
@@ -10,9 +10,9 @@ export type { Scenario, ScenarioInput, PresetName } from './scenario';
 export { parseCliArgs, USAGE } from './args';
 export { formatProgress } from './progress';
 // Pure pieces, exported for reuse and tests.
-export { SeqStream, SeqTracker } from './streams';
-export type { StreamCounts } from './streams';
-export { computeLoss, receptionKey } from './loss';
+export { SeqStream, SeqTracker, rangesHave } from './streams';
+export type { StreamCounts, SeqRanges } from './streams';
+export { computeLoss } from './loss';
 export type { SendRecord, Membership, LossResult } from './loss';
 export { RampController, judgeStep } from './ramp';
 export type { RampConfig, RampDecision, Bounds, StepOutcome, BreakReason } from './ramp';

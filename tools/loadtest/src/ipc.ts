@@ -35,8 +35,10 @@ export type ToWorker =
 
 /** [roomId, seq, tSend, tAck] */
 export type SendTuple = [string, number, number, number];
-/** [roomId, joinedAt, leftAt | null] */
-export type MembershipTuple = [string, number, number | null];
+/** [roomId, member (global client index), joinedAt, leftAt | null, the seqs it received (SeqRanges)] */
+export type MembershipTuple = [string, number, number, number | null, number[]];
+/** A member whose deliveries showed something wrong: [member, duplicates, orderViolations, gapEvents, missing] */
+export type MemberCountsTuple = [number, number, number, number, number];
 
 export interface ReadyReport {
   worker: number;
@@ -79,8 +81,7 @@ export interface StepReport {
   /** Deliveries of this step's messages (any receiver). */
   delivered: number;
   sends: SendTuple[];
-  /** [roomId|seq, deliveries by receivers that had joined before the send] */
-  receptions: [string, number][];
+  /** Every membership so far, with what its member received: loss is judged per member. */
   memberships: MembershipTuple[];
   e2e: string;
   ack: string;
@@ -101,6 +102,8 @@ export interface FinalReport {
   orderViolations: number;
   gapEvents: number;
   missing: number;
+  /** Per member, over all its memberships: only members with duplicates, order violations or gaps. */
+  members: MemberCountsTuple[];
   deliveredTotal: number;
   unexpectedDisconnects: number;
   errors: Record<string, number>;

@@ -12,7 +12,7 @@ import { forkWorker, inProcessWorker } from './pool';
 import type { WorkerHandle } from './pool';
 import { readRssMb } from './proc';
 import { judgeStep, RampController } from './ramp';
-import type { LoadReport, StepSummary, TimelinePoint, WorkerSummary } from './report/types';
+import type { LoadReport, MemberFinding, StepSummary, TimelinePoint, WorkerSummary } from './report/types';
 import { writeReportFiles } from './report/write';
 
 /** A leave that starts this soon after an ack may race the broadcast: that delivery is not expected. */
@@ -22,6 +22,8 @@ const CLOSE_TIMEOUT_MS = 5000;
 const SLACK_MS = 10_000;
 /** A forked worker compiles its TypeScript through tsx before it can answer; slow on a busy machine. */
 const WORKER_START_MS = 60_000;
+/** Members listed one by one in the report's findings; the counts cover all of them. */
+const MAX_MEMBER_FINDINGS = 1000;
 
 /** Runs one load test against a deployment and returns its report (and writes files when `outDir` is set). */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
@@ -75,6 +77,8 @@ class Coordinator {
   private rssPeak: number | undefined;
   private rssLast: number | undefined;
   private readonly saturation = new Map<number, { loop: number; cpu: number; seconds: number }>();
+  /** Lost deliveries per member over the measured steps. */
+  private readonly lostByMember = new Map<number, number>();
   private onAbort = () => this.fail(new LoadTestError('aborted', 'the run was aborted'));
 
   constructor(
@@ -194,16 +198,17 @@ class Coordinator {
   private async measuredStep(step: number, rate: number, durationSec: number): Promise<StepSummary> {
     const reports = await this.runStep(step, rate, durationSec * 1000);
     const sends: SendRecord[] = [];
-    const receptions = new Map<string, number>();
     const memberships: Membership[] = [];
     for (const r of reports) {
       for (const [roomId, seq, tSend, tAck] of r.sends) sends.push({ roomId, seq, tSend, tAck });
-      for (const [k, n] of r.receptions) receptions.set(k, (receptions.get(k) ?? 0) + n);
-      for (const [roomId, joinedAt, leftAt] of r.memberships) memberships.push(leftAt === null ? { roomId, joinedAt } : { roomId, joinedAt, leftAt });
+      for (const [roomId, member, joinedAt, leftAt, received] of r.memberships) {
+        memberships.push(leftAt === null ? { roomId, member, joinedAt, received } : { roomId, member, joinedAt, leftAt, received });
+      }
       const sat = this.saturation.get(r.worker) ?? { loop: 0, cpu: 0, seconds: 0 };
       this.saturation.set(r.worker, { loop: Math.max(sat.loop, r.maxLoopP99Ms), cpu: Math.max(sat.cpu, r.maxCpuPct), seconds: sat.seconds + r.saturatedTicks });
     }
-    const loss = computeLoss(sends, receptions, memberships, MEMBERSHIP_SETTLE_MS);
+    const loss = computeLoss(sends, memberships, MEMBERSHIP_SETTLE_MS);
+    for (const [member, n] of loss.lostByMember) this.lostByMember.set(member, (this.lostByMember.get(member) ?? 0) + n);
     const sum = (f: (r: StepReport) => number) => reports.reduce((n, r) => n + f(r), 0);
     // One saturated second in ten is enough to distrust the step's latencies.
     const saturated = reports.some((r) => r.saturatedTicks > 0 && r.saturatedTicks >= durationSec / 10);
@@ -219,6 +224,7 @@ class Coordinator {
       expectedDeliveries: loss.expected,
       lost: loss.lost,
       lossRatio: loss.lossRatio,
+      membersWithLoss: loss.lostByMember.size,
       sendsPerSec: round(sum((r) => r.sent) / durationSec),
       deliveriesPerSec: round(sum((r) => r.delivered) / durationSec),
       e2e,
@@ -436,6 +442,7 @@ class Coordinator {
         deliveredTotal: fin((r) => r.deliveredTotal),
         unexpectedDisconnects: fin((r) => r.unexpectedDisconnects),
         errors: mergeCounts(finals.map((r) => r.errors)),
+        members: this.memberFindings(finals),
       },
       workers,
       generatorSaturated: steps.some((s) => s.generatorSaturated),
@@ -444,6 +451,39 @@ class Coordinator {
     if (ramp) report.ramp = ramp;
     if (o.serverPid !== undefined) report.server = { pid: o.serverPid, rssMbPeak: this.rssPeak, rssMbEnd: this.rssLast };
     return report;
+  }
+
+  /** Per member: what it lost over the measured steps, and its duplicates, order violations and gaps over the run. */
+  private memberFindings(finals: FinalReport[]): LoadReport['totals']['members'] {
+    const byMember = new Map<number, MemberFinding>();
+    const finding = (member: number): MemberFinding => {
+      let f = byMember.get(member);
+      if (!f) {
+        f = { member, room: Math.floor(member / this.o.scenario.clientsPerRoom), lost: 0, duplicates: 0, orderViolations: 0, gapEvents: 0, missingSeqs: 0 };
+        byMember.set(member, f);
+      }
+      return f;
+    };
+    for (const [member, lost] of this.lostByMember) finding(member).lost += lost;
+    for (const r of finals) {
+      for (const [member, duplicates, orderViolations, gapEvents, missing] of r.members) {
+        const f = finding(member);
+        f.duplicates += duplicates;
+        f.orderViolations += orderViolations;
+        f.gapEvents += gapEvents;
+        f.missingSeqs += missing;
+      }
+    }
+    const all = [...byMember.values()].sort((a, b) => a.member - b.member);
+    const count = (pick: (f: MemberFinding) => number) => all.filter((f) => pick(f) > 0).length;
+    return {
+      withLoss: count((f) => f.lost),
+      withDuplicates: count((f) => f.duplicates),
+      withOrderViolations: count((f) => f.orderViolations),
+      withGaps: count((f) => f.gapEvents),
+      findings: all.slice(0, MAX_MEMBER_FINDINGS),
+      unlisted: Math.max(0, all.length - MAX_MEMBER_FINDINGS),
+    };
   }
 
   private timeline(): TimelinePoint[] {

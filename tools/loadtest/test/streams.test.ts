@@ -1,4 +1,4 @@
-import { SeqStream, SeqTracker } from '../src/streams';
+import { SeqStream, SeqTracker, rangesHave } from '../src/streams';
 
 describe('SeqStream (order, duplicates, gaps)', () => {
   it('accepts a clean stream', () => {
@@ -31,6 +31,31 @@ describe('SeqStream (order, duplicates, gaps)', () => {
     s.observe(1);
     s.observe(1_000_002);
     expect(s.end().missing).toBe(1_000_000);
+    expect(s.receivedRanges()).toEqual([1, 1, 1_000_002, 1_000_002]);
+  });
+
+  it('calls a seq below the first one seen, arriving after it, an order violation (once)', () => {
+    const s = new SeqStream();
+    expect([5, 6, 4, 4].map((x) => s.observe(x))).toEqual(['ok', 'ok', 'reordered', 'duplicate']);
+    expect(s.end()).toMatchObject({ orderViolations: 1, duplicates: 1, missing: 0 });
+    expect(s.receivedRanges()).toEqual([4, 6]);
+  });
+});
+
+describe('SeqStream.receivedRanges (what a member got, for per-member loss)', () => {
+  it('is one range for a clean stream and nothing before the first delivery', () => {
+    const s = new SeqStream();
+    expect(s.receivedRanges()).toEqual([]);
+    for (let i = 3; i <= 9; i++) s.observe(i);
+    expect(s.receivedRanges()).toEqual([3, 9]);
+  });
+
+  it('leaves out the holes still open and keeps the ones filled late', () => {
+    const s = new SeqStream();
+    for (const x of [1, 2, 5, 3, 8, 9, 9]) s.observe(x);
+    const r = s.receivedRanges();
+    expect(r).toEqual([1, 3, 5, 5, 8, 9]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].filter((x) => rangesHave(r, x))).toEqual([1, 2, 3, 5, 8, 9]);
   });
 });
 
@@ -45,5 +70,18 @@ describe('SeqTracker', () => {
     t.observe('a', 'r1', 9); // duplicate
     expect(t.snapshot()).toMatchObject({ missing: 1, gapEvents: 1, duplicates: 1 });
     expect(t.finish()).toEqual({ delivered: 8, duplicates: 1, orderViolations: 0, gapEvents: 1, missing: 1 });
+  });
+
+  it('keeps each receiver\'s counts, over all its streams, for the ones with findings', () => {
+    const t = new SeqTracker();
+    for (const x of [1, 2, 3, 4]) t.observe('a', 'r1', x);
+    for (const x of [1, 3, 2, 4]) t.observe('b', 'r1', x); // b: one order violation
+    for (const x of [1, 2, 4]) t.observe('c', 'r1', x); // c: lost 3
+    for (const x of [7, 7]) t.observe('c', 'r2', x); // c: and a duplicate in another room
+    t.finish();
+    expect(t.receiversWithFindings()).toEqual([
+      { receiver: 'b', counts: { delivered: 4, duplicates: 0, orderViolations: 1, gapEvents: 1, missing: 0 } },
+      { receiver: 'c', counts: { delivered: 5, duplicates: 1, orderViolations: 0, gapEvents: 1, missing: 1 } },
+    ]);
   });
 });

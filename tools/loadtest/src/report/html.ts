@@ -3,6 +3,9 @@ import { lineChart } from './svg';
 import { fmtCounts, pct } from './table';
 import type { LoadReport } from './types';
 
+/** Members listed one by one in the page (the JSON report lists them all). */
+const MEMBERS_SHOWN = 100;
+
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** One self-contained HTML file: inline CSS and SVG, no scripts, no network. */
@@ -50,11 +53,16 @@ ${r.generatorSaturated ? '<p class="bad">A load worker was saturated: latencies 
 <tr><th>lost</th><td class="${t.lost ? 'bad' : 'ok'}">${t.lost} (${pct(t.lossRatio)})</td></tr>
 <tr><th>duplicates</th><td class="${t.duplicates ? 'bad' : 'ok'}">${t.duplicates}</td></tr>
 <tr><th>order violations / gaps (missing seqs)</th><td class="${t.orderViolations || t.missingSeqs ? 'bad' : 'ok'}">${t.orderViolations} / ${t.gapEvents} (${t.missingSeqs})</td></tr>
+<tr><th>members with loss / duplicates / order violations / gaps</th><td class="${t.members.findings.length || t.members.unlisted ? 'bad' : 'ok'}">${t.members.withLoss} / ${t.members.withDuplicates} / ${t.members.withOrderViolations} / ${t.members.withGaps}</td></tr>
 <tr><th>unexpected disconnects</th><td>${t.unexpectedDisconnects}</td></tr>
 <tr><th>errors</th><td>${esc(fmtCounts(t.errors) || 'none')}</td></tr>
 ${r.ramp ? `<tr><th>ramp: last good rate</th><td>${r.ramp.lastGoodRate ?? 'none'} msg/s/room (stopped: ${esc(r.ramp.stoppedBecause)})</td></tr>` : ''}
 ${r.server ? `<tr><th>server RSS peak / end</th><td>${r.server.rssMbPeak ?? '?'} / ${r.server.rssMbEnd ?? '?'} MB</td></tr>` : ''}
 </table>
+${t.members.findings.length ? `<h2>Members with findings</h2>
+<table><tr><th>member</th><th>room</th><th>lost</th><th>duplicates</th><th>order violations</th><th>gaps</th><th>missing seqs</th></tr>
+${t.members.findings.slice(0, MEMBERS_SHOWN).map((f) => `<tr><td>${f.member}</td><td>${f.room}</td><td>${f.lost}</td><td>${f.duplicates}</td><td>${f.orderViolations}</td><td>${f.gapEvents}</td><td>${f.missingSeqs}</td></tr>`).join('\n')}
+</table>${t.members.findings.length > MEMBERS_SHOWN || t.members.unlisted ? `<p>${t.members.findings.length - MEMBERS_SHOWN + t.members.unlisted} more in the JSON report.</p>` : ''}` : ''}
 <h2>Latency (ms)</h2>
 <table><tr><th></th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${lat('session (POST)', c.session)}${lat('connect', c.connect)}${lat('join', c.join)}

@@ -1,5 +1,5 @@
 import type { LatencySummary } from '../hist';
-import type { LoadReport, StepSummary } from './types';
+import type { LoadReport, MemberFinding, StepSummary } from './types';
 
 /** Plain-text tables for stdout. */
 export function renderTable(r: LoadReport): string {
@@ -30,6 +30,11 @@ export function renderTable(r: LoadReport): string {
   out.push('');
   const t = r.totals;
   out.push(`loss ${t.lost}/${t.expectedDeliveries} (${pct(t.lossRatio)})  duplicates ${t.duplicates}  order violations ${t.orderViolations}  gaps ${t.gapEvents} (missing seqs ${t.missingSeqs})  disconnects ${t.unexpectedDisconnects}`);
+  const m = t.members;
+  out.push(`members: ${m.withLoss} with loss, ${m.withDuplicates} with duplicates, ${m.withOrderViolations} with order violations, ${m.withGaps} with gaps`);
+  for (const f of m.findings.slice(0, MEMBERS_SHOWN)) out.push(`  ${memberLine(f)}`);
+  const more = m.findings.length - Math.min(m.findings.length, MEMBERS_SHOWN) + m.unlisted;
+  if (more > 0) out.push(`  ... and ${more} more members (see the JSON report)`);
   out.push(`errors: ${fmtCounts(t.errors) || 'none'}`);
   if (r.ramp) out.push(`ramp: last good rate ${r.ramp.lastGoodRate ?? 'none'} msg/s/room (stopped: ${r.ramp.stoppedBecause})`);
   for (const w of r.workers) {
@@ -38,6 +43,13 @@ export function renderTable(r: LoadReport): string {
   if (r.generatorSaturated) out.push('WARNING: a load worker was saturated; latencies include the generator\'s own delay. Use more --workers or less load.');
   if (r.files) out.push(`report: ${r.files.html}  json: ${r.files.json}`);
   return out.join('\n') + '\n';
+}
+
+/** Members listed one by one in the table (the JSON report lists them all). */
+const MEMBERS_SHOWN = 10;
+
+export function memberLine(f: MemberFinding): string {
+  return `member ${f.member} (room ${f.room}): lost ${f.lost}, duplicates ${f.duplicates}, order violations ${f.orderViolations}, gaps ${f.gapEvents} (missing seqs ${f.missingSeqs})`;
 }
 
 function stepRow(st: StepSummary): string[] {

@@ -15,6 +15,8 @@ export interface StepSummary {
   expectedDeliveries: number;
   lost: number;
   lossRatio: number;
+  /** Members that missed at least one of this step's messages. */
+  membersWithLoss: number;
   sendsPerSec: number;
   deliveriesPerSec: number;
   e2e: LatencySummary;
@@ -27,6 +29,21 @@ export interface StepSummary {
   generatorSaturated: boolean;
   ok: boolean;
   breaks: BreakReason[];
+}
+
+/** One member whose deliveries showed something wrong. */
+export interface MemberFinding {
+  /** Global client index (its nickName is lt-<runId>-<member>). */
+  member: number;
+  /** Room index (its name is lt-<runId>-room-<room>). */
+  room: number;
+  /** Its deliveries lost over the measured steps (messages sent while it was in the room that it never got). */
+  lost: number;
+  /** Over the whole run, in every room it was in: */
+  duplicates: number;
+  orderViolations: number;
+  gapEvents: number;
+  missingSeqs: number;
 }
 
 export interface TimelinePoint {
@@ -102,6 +119,16 @@ export interface LoadReport {
     deliveredTotal: number;
     unexpectedDisconnects: number;
     errors: Record<string, number>;
+    /** The same findings per member: loss, duplicates and order are judged for each member on its own. */
+    members: {
+      withLoss: number;
+      withDuplicates: number;
+      withOrderViolations: number;
+      withGaps: number;
+      /** Every member with a finding, by member index (at most 1,000; `unlisted` counts the rest). */
+      findings: MemberFinding[];
+      unlisted: number;
+    };
   };
   workers: WorkerSummary[];
   generatorSaturated: boolean;

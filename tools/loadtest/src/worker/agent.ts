@@ -4,8 +4,7 @@ import { decodePayload, encodePayload } from '../content';
 import type { LoadPayload } from '../content';
 import { createHistogram, encodeHistogram } from '../hist';
 import type { Histogram } from '../hist';
-import type { FromWorker, MembershipTuple, SendTuple, StepReport, ToWorker, WorkerConfig } from '../ipc';
-import { receptionKey } from '../loss';
+import type { FromWorker, MemberCountsTuple, MembershipTuple, SendTuple, StepReport, ToWorker, WorkerConfig } from '../ipc';
 import type { ClientSpec } from '../plan';
 import { localRate } from '../plan';
 import { SeqTracker } from '../streams';
@@ -17,8 +16,12 @@ import { SaturationProbe } from './saturation';
 
 interface Member {
   roomId: string;
+  /** The member's global client index. */
+  member: number;
   joinedAt: number;
   leftAt?: number;
+  /** What it received during this membership (opened at the first delivery): loss is judged per member from it. */
+  stream?: SeqStream;
 }
 
 interface LiveClient {
@@ -34,17 +37,6 @@ interface LiveClient {
   stream?: SeqStream;
   nextChurnAt: number;
   counter: number;
-}
-
-/**
- * A load message as first seen by this worker: its payload decoded once for
- * all of the worker's receivers, and how many of them counted it in its step.
- */
-interface SeenMessage {
-  payload: LoadPayload;
-  roomId: string;
-  seq: number;
-  receptions: number;
 }
 
 interface LocalRoom {
@@ -69,7 +61,6 @@ interface StepState {
   delivered: number;
   errors: Record<string, number>;
   sends: SendTuple[];
-  receptions: Map<string, number>;
   e2e: Histogram;
   ack: Histogram;
   history: Histogram;
@@ -81,7 +72,7 @@ interface StepState {
   saturatedTicks: number;
 }
 
-/** Messages remembered by id (an 8 s step at 2,400 messages/s has about 19,000); past it they are folded and forgotten. */
+/** Messages remembered by id (an 8 s step at 2,400 messages/s has about 19,000); past it they are forgotten. */
 const MAX_SEEN = 100_000;
 
 /** Scheduler period; a step's sends are spread at this granularity. */
@@ -103,8 +94,8 @@ export class LoadAgent {
   private rooms: LocalRoom[] = [];
   private readonly memberships: Member[] = [];
   private readonly seq = new SeqTracker();
-  /** Load messages by id (null: not one of this run's); see SeenMessage. */
-  private seen = new Map<string, SeenMessage | null>();
+  /** Load messages' payloads by id, decoded once for all of the worker's receivers (null: not one of this run's). */
+  private seen = new Map<string, LoadPayload | null>();
   private probe: SaturationProbe | undefined;
   private step: StepState | undefined;
   private sending = false;
@@ -237,7 +228,7 @@ export class LoadAgent {
         if (err) return reject(new ConnectFailure('join_timeout', err.message));
         if (!reply.ok) return reject(new ConnectFailure(reply.error.code, reply.error.message));
         c.joined = true;
-        c.membership = { roomId, joinedAt: nowMs() };
+        c.membership = { roomId, member: c.spec.index, joinedAt: nowMs() };
         this.memberships.push(c.membership);
         resolve();
       });
@@ -259,11 +250,14 @@ export class LoadAgent {
     if (!c.joined || m.roomId !== c.roomId) return;
     this.deliveredTotal++;
     this.lastDeliveryAt = t;
-    (c.stream ??= this.seq.stream(c.key, m.roomId)).observe(m.seq);
+    if (!c.stream) {
+      c.stream = this.seq.stream(c.key, m.roomId);
+      if (c.membership) c.membership.stream = c.stream;
+    }
+    c.stream.observe(m.seq);
     if (m.kind !== 'user') return;
-    const seen = this.seenMessage(m);
-    if (!seen) return;
-    const p = seen.payload;
+    const p = this.payloadOf(m);
+    if (!p) return;
     const latency = toMicros(t - p.t);
     this.sec.delivered++;
     this.sec.e2e.recordValue(latency);
@@ -271,30 +265,17 @@ export class LoadAgent {
     if (!st || p.p !== st.index) return;
     st.delivered++;
     st.e2e.recordValue(latency);
-    if (c.membership && c.membership.joinedAt <= p.t) seen.receptions++;
   }
 
   /** Decodes a message's payload once per worker, however many of its receivers live here. */
-  private seenMessage(m: ChatMessage): SeenMessage | null {
-    let seen = this.seen.get(m.id);
-    if (seen === undefined) {
-      if (this.seen.size >= MAX_SEEN) this.foldReceptions();
-      const payload = decodePayload(m.content, this.config.runId);
-      seen = payload ? { payload, roomId: m.roomId, seq: m.seq, receptions: 0 } : null;
-      this.seen.set(m.id, seen);
+  private payloadOf(m: ChatMessage): LoadPayload | null {
+    let payload = this.seen.get(m.id);
+    if (payload === undefined) {
+      if (this.seen.size >= MAX_SEEN) this.seen = new Map();
+      payload = decodePayload(m.content, this.config.runId) ?? null;
+      this.seen.set(m.id, payload);
     }
-    return seen;
-  }
-
-  /** Moves the counted receptions into the step's table and forgets the seen messages. */
-  private foldReceptions(): void {
-    const st = this.step;
-    for (const seen of this.seen.values()) {
-      if (!seen || seen.receptions === 0 || !st) continue;
-      const k = receptionKey(seen.roomId, seen.seq);
-      st.receptions.set(k, (st.receptions.get(k) ?? 0) + seen.receptions);
-    }
-    this.seen = new Map();
+    return payload;
   }
 
   // ---- send ---------------------------------------------------------------
@@ -310,7 +291,6 @@ export class LoadAgent {
       delivered: 0,
       errors: {},
       sends: [],
-      receptions: new Map(),
       e2e: createHistogram(),
       ack: createHistogram(),
       history: createHistogram(),
@@ -471,7 +451,6 @@ export class LoadAgent {
     const st = this.step;
     if (!st || st.index !== index) throw new Error(`collect for step ${index}, but current step is ${st?.index}`);
     await this.waitUntil(() => nowMs() - this.lastDeliveryAt >= this.config.quietMs, this.config.drainTimeoutMs);
-    this.foldReceptions();
     const report: StepReport = {
       worker: this.config.worker,
       step: st.index,
@@ -481,8 +460,7 @@ export class LoadAgent {
       errors: { ...st.errors },
       delivered: st.delivered,
       sends: st.sends,
-      receptions: [...st.receptions.entries()],
-      memberships: this.memberships.map((m): MembershipTuple => [m.roomId, m.joinedAt, m.leftAt ?? null]),
+      memberships: this.memberships.map((m): MembershipTuple => [m.roomId, m.member, m.joinedAt, m.leftAt ?? null, m.stream?.receivedRanges() ?? []]),
       e2e: encodeHistogram(st.e2e),
       ack: encodeHistogram(st.ack),
       history: encodeHistogram(st.history),
@@ -571,6 +549,9 @@ export class LoadAgent {
       c.socket?.disconnect();
     }
     const s = this.seq.finish();
+    const members = this.seq
+      .receiversWithFindings()
+      .map(({ receiver, counts: k }): MemberCountsTuple => [Number(receiver), k.duplicates, k.orderViolations, k.gapEvents, k.missing]);
     this.emit({
       type: 'closed',
       report: {
@@ -579,6 +560,7 @@ export class LoadAgent {
         orderViolations: s.orderViolations,
         gapEvents: s.gapEvents,
         missing: s.missing,
+        members,
         deliveredTotal: this.deliveredTotal,
         unexpectedDisconnects: this.unexpectedDisconnects,
         errors: { ...this.errors },
