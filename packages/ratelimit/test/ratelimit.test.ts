@@ -4,7 +4,8 @@ import { ChatError } from '@chat/protocol';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../src';
 import type { RateLimiter } from '../src';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The test Redis: TEST_REDIS_URL, as @chat/testkit's REDIS_URL reads it (this package does not depend on the testkit). */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function rejection(p: Promise<unknown>): Promise<ChatError> {
   try {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REDIS_URL, dropRedisKeys } from '@chat/testkit';
+import { MYSQL_ROOT_URL, REDIS_URL, dropRedisKeys } from '@chat/testkit';
 import { LaunchError, startCluster, type Cluster, type NodeHandle } from '../src';
 import { httpGet, pollUntil } from '../src/wait';
 
@@ -40,7 +40,8 @@ describe('devcluster launcher', () => {
       readyTimeoutMs: 240_000,
       // What `pnpm cluster --cpu-prof DIR` passes: checked below, after a graceful stop.
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
-      env: { REDIS_KEY_PREFIX: prefix },
+      // The test MariaDB and Redis (TEST_MYSQL_URL, TEST_REDIS_URL), not the launcher's local defaults.
+      env: { MYSQL_URL: MYSQL_ROOT_URL, REDIS_URL, REDIS_KEY_PREFIX: prefix },
       // Lets a smoke run point at another checkout; normally the repository root.
       ...(process.env.DEVCLUSTER_TEST_CWD ? { cwd: process.env.DEVCLUSTER_TEST_CWD } : {}),
     });
