@@ -1,10 +1,11 @@
 /**
- * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|all>
+ * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|compare|scaling|all>
  *
  * Each benchmark starts its own deployment on loopback against the local
  * MariaDB and Redis, prints its section and rewrites it in BENCHMARKS.md.
  */
 import { capacityBenchmark } from './capacity';
+import { compareBenchmark } from './compare';
 import { fanoutBenchmark, scaleoutBenchmark } from './fanout';
 import { historyBenchmark } from './history';
 import { joinStormBenchmark } from './join-storm';
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, () => Promise<string>> = {
   scaleout: scaleoutBenchmark,
   'join-storm': joinStormBenchmark,
   startup: startupBenchmark,
+  compare: compareBenchmark,
 };
 
 async function main(): Promise<void> {

@@ -37,6 +37,11 @@ export interface StartClusterOptions {
   logDir?: string;
   /** Deadline for each node's /readyz and the LB's /healthz. Default 180 s (a loaded 2-core machine starting several nodes at once). */
   readyTimeoutMs?: number;
+  /**
+   * What every node runs instead of the built services (node's arguments, the script included), for
+   * both kinds: another server behind the same load balancer, such as the benchmarks' reference.
+   */
+  nodeEntry?: string[];
   /** Extra Node.js flags for every node, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
   /** Called when a node exits, whether killed through the cluster or on its own. */
@@ -140,7 +145,7 @@ class LocalCluster implements Cluster {
     } else {
       this.logDir = this.runDir;
     }
-    await checkBuild(this.cwd);
+    if (!this.opts.nodeEntry) await checkBuild(this.cwd);
     const kinds: NodeKind[] = [
       ...Array.from({ length: this.opts.apiNodes }, () => 'api' as const),
       ...Array.from({ length: this.opts.socketNodes }, () => 'socket' as const),
@@ -231,7 +236,7 @@ class LocalCluster implements Cluster {
     const proc = await ManagedProcess.spawn({
       name: id,
       command: process.execPath,
-      args: [...(this.opts.nodeArgs ?? []), ENTRY[kind]],
+      args: [...(this.opts.nodeArgs ?? []), ...(this.opts.nodeEntry ?? [ENTRY[kind]])],
       cwd: this.cwd,
       env: {
         ...this.baseEnv,
