@@ -46,6 +46,30 @@ describe('seed-compatible /mysql routes', () => {
       expect((await request(t.url, 'POST', '/mysql/getRoomInfo', { json: { roomId: 'room_nope' } })).body.error.code).toBe('bad_request');
     });
 
+    test('getRoomNums counts what GET /api/v1/rooms/count counts', async () => {
+      const seedCount = async (): Promise<number> => {
+        const r = await request(t.url, 'GET', '/mysql/getRoomNums');
+        expect(r.body).toEqual({ success: true, data: expect.any(Number) });
+        return r.body.data;
+      };
+      const restCount = async (): Promise<number> => (await request(t.url, 'GET', '/api/v1/rooms/count')).body.count;
+      // Rooms are never deleted: the larger of the two is a lower bound of the rooms there are now.
+      const before = Math.max(await seedCount(), await restCount());
+      const created = await request(t.url, 'POST', '/mysql/createChatroom', { json: { chatroomName: `seed-count-${randomSuffix()}`, nickName: `seed-${randomSuffix()}` } });
+      expect(created.body.success).toBe(true);
+      // Each node counts at most once a second: both see the new room within a few seconds...
+      await waitUntil(async () => (await seedCount()) > before && (await restCount()) > before, { timeoutMs: 10_000, what: 'both counts include the new room' });
+      // ...and, with nothing created meanwhile, give the same number once every node's count is fresh.
+      const agreed = await waitUntil(
+        async () => {
+          const [seed, rest] = await Promise.all([seedCount(), restCount()]);
+          return seed === rest ? seed : undefined;
+        },
+        { timeoutMs: 10_000, what: 'getRoomNums and rooms/count to agree' },
+      );
+      expect(agreed).toBeGreaterThan(before);
+    });
+
     test('validateNickIdByRoomId is true only while the user is online in the room', async () => {
       const a = await newSession(t.url);
       const body = { roomId: a.roomId, nickId: a.userId };
