@@ -6,6 +6,7 @@
  */
 import { capacityBenchmark } from './capacity';
 import { compareBenchmark } from './compare';
+import { scalingBenchmark } from './scaling';
 import { fanoutBenchmark, scaleoutBenchmark } from './fanout';
 import { historyBenchmark } from './history';
 import { joinStormBenchmark } from './join-storm';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<string>> = {
   'join-storm': joinStormBenchmark,
   startup: startupBenchmark,
   compare: compareBenchmark,
+  scaling: scalingBenchmark,
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,174 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { formatProgress, runLoad } from '@chat/loadtest';
+import { cpuSeconds, scrape, startDeployment } from './deployment';
+import type { Deployment } from './deployment';
+import { fmt, int, machine, table, writeSection } from './markdown';
+import { REPORT_DIR } from './sustained';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REFERENCE_ENTRY = ['--import', 'tsx', path.join('tools', 'bench', 'src', 'reference', 'main.ts')];
+const NODE_COUNTS = [1, 2, 4] as const;
+/** Two room shapes at the same unsaturated delivery rate (about 4,000 deliveries/s). */
+const SHAPES = [
+  { name: 'small rooms', rooms: 100, clientsPerRoom: 4, ratePerRoom: 10 },
+  { name: 'one big room', rooms: 1, clientsPerRoom: 2000, ratePerRoom: 2 },
+] as const;
+const STEP_SEC = 10;
+const WARMUP_SEC = 3;
+
+interface Row {
+  server: string;
+  shape: string;
+  nodes: number;
+  sent: number;
+  delivered: number;
+  /** CPU seconds per 1,000 deliveries, by component. */
+  cpu: { socket: number; api: number; haproxy: number; redis: number; mariadb: number };
+  /** Bus (or adapter) messages each socket node received per message sent, averaged over the nodes. */
+  busPerNodePerMessage: number;
+  redisCommandsPerMessage: number;
+  e2eP99: number;
+}
+
+/**
+ * `pnpm bench scaling`: what one delivery costs, and whether that cost grows
+ * with the number of socket nodes, at a fixed unsaturated load (2 cores
+ * cannot show added throughput, but they can show added cost). This cluster
+ * and the reference, 1, 2 and 4 socket nodes, small rooms and one big room.
+ */
+export async function scalingBenchmark(): Promise<string> {
+  const rows: Row[] = [];
+  for (const shape of SHAPES) {
+    for (const nodes of NODE_COUNTS) {
+      rows.push(await measure('this cluster', shape, nodes, () => startDeployment({ socket: nodes, api: 1 })));
+      rows.push(await measure('reference', shape, nodes, () => startDeployment({ socket: nodes, api: 1, nodeEntry: REFERENCE_ENTRY })));
+    }
+  }
+  const md = `## Scaling: cost per delivery with 1, 2 and 4 socket nodes
+
+Command: \`pnpm bench scaling\`. Machine: ${machine()}.
+
+A fixed, unsaturated load (about 4,000 deliveries/s: ${SHAPES.map((s) => `${s.name}: ${s.rooms} x ${s.clientsPerRoom} members at ${s.ratePerRoom} msg/s/room`).join('; ')}),
+${STEP_SEC} s measured after ${WARMUP_SEC} s of warm-up, clients through HAProxy (so each room's members spread over the socket nodes), one API node.
+CPU is user + system time of each process over the measured window (the load generator excluded), per 1,000 deliveries.
+"Bus messages per node" is what each socket node received from Redis per message sent (this cluster: \`chat_bus_messages_received_total\`;
+the reference: every broadcast reaches every node through the socket.io Redis adapter). Redis commands per message from \`INFO commandstats\`.
+
+${table(
+    ['server', 'room shape', 'socket nodes', 'deliveries', 'socket nodes CPU s/1k', 'API node', 'HAProxy', 'Redis', 'MariaDB', 'total', 'bus msgs per node per message', 'Redis commands per message', 'e2e p99 ms'],
+    rows.map((r) => [
+      r.server,
+      r.shape,
+      `${r.nodes}`,
+      int(r.delivered),
+      fmt(r.cpu.socket, 3),
+      fmt(r.cpu.api, 3),
+      fmt(r.cpu.haproxy, 3),
+      fmt(r.cpu.redis, 3),
+      fmt(r.cpu.mariadb, 3),
+      fmt(r.cpu.socket + r.cpu.api + r.cpu.haproxy + r.cpu.redis + r.cpu.mariadb, 3),
+      fmt(r.busPerNodePerMessage, 2),
+      fmt(r.redisCommandsPerMessage, 2),
+      fmt(r.e2eP99),
+    ]),
+  )}
+`;
+  writeSection('scaling', md);
+  return md;
+}
+
+async function measure(server: string, shape: (typeof SHAPES)[number], nodes: number, start: () => Promise<Deployment>): Promise<Row> {
+  process.stderr.write(`\n== ${server}, ${shape.name}, ${nodes} socket node(s)\n`);
+  const d = await start();
+  const redis = new Redis(REDIS_URL);
+  try {
+    const socketNodes = d.cluster.nodes.filter((n) => n.kind === 'socket');
+    const apiNodes = d.cluster.nodes.filter((n) => n.kind === 'api');
+    const pids = { redis: redisPid(), mariadb: pidOf('mariadbd') };
+    let before: Snapshot | undefined;
+    const report = await runLoad({
+      urls: [d.cluster.url],
+      rooms: shape.rooms,
+      clientsPerRoom: shape.clientsPerRoom,
+      ratePerRoom: shape.ratePerRoom,
+      durationSec: STEP_SEC,
+      warmupSec: WARMUP_SEC,
+      p99MaxMs: 600_000,
+      lossMax: 1,
+      workers: 2,
+      connectConcurrency: 200,
+      outDir: path.join(REPORT_DIR, `scaling-${server.split(' ')[0]}-${shape.rooms}x${shape.clientsPerRoom}-${nodes}`),
+      onProgress: (p) => {
+        // The measured window starts after the warm-up: CPU and Redis counters from then on.
+        if (!before && p.phase === 'measuring') {
+          before = snapshot();
+          void redis.config('RESETSTAT');
+        }
+        process.stderr.write(`  ${formatProgress(p)}\n`);
+      },
+    });
+    const after = snapshot();
+    const start0 = before ?? after;
+    function snapshot(): Snapshot {
+      return {
+        socket: socketNodes.reduce((sum, n) => sum + cpuSeconds(n.pid), 0),
+        api: apiNodes.reduce((sum, n) => sum + cpuSeconds(n.pid), 0),
+        haproxy: cpuSeconds(d.cluster.haproxyPid),
+        redis: cpuSeconds(pids.redis),
+        mariadb: cpuSeconds(pids.mariadb),
+      };
+    }
+    const step = report.steps.at(-1)!;
+    const perK = (k: keyof Snapshot) => ((after[k] - start0[k]) / Math.max(1, step.delivered)) * 1000;
+    const commands = await redisCalls(redis);
+    const bus = server === 'reference' ? socketNodes.length : await busReceived(socketNodes.map((n) => n.metricsUrl), step.sent);
+    return {
+      server,
+      shape: shape.name,
+      nodes,
+      sent: step.sent,
+      delivered: step.delivered,
+      cpu: { socket: perK('socket'), api: perK('api'), haproxy: perK('haproxy'), redis: perK('redis'), mariadb: perK('mariadb') },
+      busPerNodePerMessage: server === 'reference' ? 1 : bus / socketNodes.length,
+      redisCommandsPerMessage: commands.total / Math.max(1, step.sent),
+      e2eP99: step.e2e.p99,
+    };
+  } finally {
+    redis.disconnect();
+    await d.close();
+  }
+}
+
+interface Snapshot {
+  socket: number;
+  api: number;
+  haproxy: number;
+  redis: number;
+  mariadb: number;
+}
+
+/** Messages the socket nodes received from the bus per message sent (summed over the nodes). */
+async function busReceived(metricsUrls: string[], sent: number): Promise<number> {
+  let received = 0;
+  for (const url of metricsUrls) received += await scrape(url, 'chat_bus_messages_received_total');
+  return received / Math.max(1, sent);
+}
+
+/** Commands Redis ran since its stats were reset at the start of the measured window. */
+async function redisCalls(redis: Redis): Promise<{ total: number }> {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/calls=(\d+)/g)) total += Number(m[1]);
+  return { total };
+}
+
+function pidOf(name: string): number {
+  return Number(execFileSync('pgrep', ['-xo', name], { encoding: 'utf8' }).trim().split('\n')[0]);
+}
+
+function redisPid(): number {
+  const info = execFileSync('redis-cli', ['-u', REDIS_URL, 'INFO', 'server'], { encoding: 'utf8' });
+  return Number(/process_id:(\d+)/.exec(info)?.[1]);
+}
