@@ -1,0 +1,13 @@
+export { ChatClient, connect, CONTENT_MAX, HISTORY_PAGE_MAX } from './client';
+export type { ConnectionState, ConnectOptions, JoinOptions, HistoryQuery, ClientStats } from './client';
+export { createSession, roomCount, restHistory } from './rest';
+export type { Session, GuestSession, SessionRequest, GuestSessionRequest, AppSessionRequest, RestOptions } from './rest';
+export { ClientError, isTransient } from './errors';
+export type { ClientErrorCode } from './errors';
+export { RoomTimeline } from './timeline';
+export type { TimelineOptions, TimelineStats } from './timeline';
+export { MemberList, applyMembersDiff } from './members';
+export { Outbox } from './outbox';
+export type { OutgoingMessage, OutgoingState, OutboxOptions } from './outbox';
+export { newClientMsgId } from './ids';
+export type { ChatMessage, Member, HistoryPage, ErrorCode } from '@chat/protocol';
