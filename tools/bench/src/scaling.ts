@@ -88,6 +88,8 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
     const apiNodes = d.cluster.nodes.filter((n) => n.kind === 'api');
     const pids = { redis: redisPid(), mariadb: pidOf('mariadbd') };
     let before: Snapshot | undefined;
+    let busBefore: Promise<number> = Promise.resolve(0);
+    const busTotal = () => (server === 'reference' ? Promise.resolve(0) : busSum(socketNodes.map((n) => n.metricsUrl)));
     const report = await runLoad({
       urls: [d.cluster.url],
       rooms: shape.rooms,
@@ -104,6 +106,7 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
         // The measured window starts after the warm-up: CPU and Redis counters from then on.
         if (!before && p.phase === 'measuring') {
           before = snapshot();
+          busBefore = busTotal();
           void redis.config('RESETSTAT');
         }
         process.stderr.write(`  ${formatProgress(p)}\n`);
@@ -123,7 +126,7 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
     const step = report.steps.at(-1)!;
     const perK = (k: keyof Snapshot) => ((after[k] - start0[k]) / Math.max(1, step.delivered)) * 1000;
     const commands = await redisCalls(redis);
-    const bus = server === 'reference' ? socketNodes.length : await busReceived(socketNodes.map((n) => n.metricsUrl), step.sent);
+    const bus = ((await busTotal()) - (await busBefore)) / Math.max(1, step.sent);
     return {
       server,
       shape: shape.name,
@@ -149,11 +152,11 @@ interface Snapshot {
   mariadb: number;
 }
 
-/** Messages the socket nodes received from the bus per message sent (summed over the nodes). */
-async function busReceived(metricsUrls: string[], sent: number): Promise<number> {
+/** Messages the socket nodes have received from the bus, summed over the nodes. */
+async function busSum(metricsUrls: string[]): Promise<number> {
   let received = 0;
   for (const url of metricsUrls) received += await scrape(url, 'chat_bus_messages_received_total');
-  return received / Math.max(1, sent);
+  return received;
 }
 
 /** Commands Redis ran since its stats were reset at the start of the measured window. */
