@@ -1,5 +1,5 @@
 /**
- * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|compare|scaling|all>
+ * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|compare|scaling|breakdown|all>
  *
  * Each benchmark starts its own deployment on loopback against the local
  * MariaDB and Redis, prints its section and rewrites it in BENCHMARKS.md.
@@ -7,6 +7,7 @@
 import { capacityBenchmark } from './capacity';
 import { compareBenchmark } from './compare';
 import { scalingBenchmark } from './scaling';
+import { breakdownBenchmark } from './breakdown';
 import { fanoutBenchmark, scaleoutBenchmark } from './fanout';
 import { historyBenchmark } from './history';
 import { joinStormBenchmark } from './join-storm';
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, () => Promise<string>> = {
   startup: startupBenchmark,
   compare: compareBenchmark,
   scaling: scalingBenchmark,
+  breakdown: breakdownBenchmark,
 };
 
 async function main(): Promise<void> {
