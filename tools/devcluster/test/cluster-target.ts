@@ -37,6 +37,8 @@ export async function clusterTarget(opts: { socket: number; api: number; env?: R
       port: 0,
       // Generous: a loaded 2-core machine starting five nodes at once.
       readyTimeoutMs: 150_000,
+      // Another build's dist/ (`node scripts/build.mjs --outdir <dir>/dist`), e.g. to watch a test fail on changed code.
+      ...(process.env.DEVCLUSTER_TEST_CWD ? { cwd: process.env.DEVCLUSTER_TEST_CWD } : {}),
       env: {
         MYSQL_URL: db.url,
         REDIS_URL,
