@@ -1,5 +1,5 @@
 /**
- * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|compare|scaling|breakdown|all>
+ * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|compare|scaling|breakdown|history-rooms|all>
  *
  * Each benchmark starts its own deployment on loopback against the local
  * MariaDB and Redis, prints its section and rewrites it in BENCHMARKS.md.
@@ -8,6 +8,7 @@ import { capacityBenchmark } from './capacity';
 import { compareBenchmark } from './compare';
 import { scalingBenchmark } from './scaling';
 import { breakdownBenchmark } from './breakdown';
+import { historyRoomsBenchmark } from './history-rooms';
 import { fanoutBenchmark, scaleoutBenchmark } from './fanout';
 import { historyBenchmark } from './history';
 import { joinStormBenchmark } from './join-storm';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<string>> = {
   compare: compareBenchmark,
   scaling: scalingBenchmark,
   breakdown: breakdownBenchmark,
+  'history-rooms': historyRoomsBenchmark,
 };
 
 async function main(): Promise<void> {

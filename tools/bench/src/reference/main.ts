@@ -10,6 +10,7 @@ async function main(): Promise<void> {
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     keyPrefix: env.REDIS_KEY_PREFIX ?? 'ref',
     secret: env.TOKEN_SECRET ?? 'reference-secret',
+    ...(env.REFERENCE_HISTORY_TABLE ? { historyTable: env.REFERENCE_HISTORY_TABLE } : {}),
   });
   process.stdout.write(`reference node listening at ${node.url}\n`);
   const stop = () => void node.close().finally(() => process.exit(0));

@@ -23,6 +23,8 @@ export interface ReferenceOptions {
   redisUrl: string;
   keyPrefix: string;
   secret: string;
+  /** The table its history reads: its own, or (for the history comparison) the cluster's, which has the same shape. */
+  historyTable?: string;
 }
 
 export async function startReferenceNode(opts: ReferenceOptions): Promise<{ url: string; close(): Promise<void> }> {
@@ -41,6 +43,20 @@ export async function startReferenceNode(opts: ReferenceOptions): Promise<{ url:
     createSession(db, nickName, chatroomName)
       .then(async (s) => res.status(201).json({ ...s, headNum: 0, token: await new SignJWT({ nick: nickName }).setProtectedHeader({ alg: 'HS256' }).setSubject(s.userId).sign(key) }))
       .catch(next);
+  });
+
+  // The newest page (or the page before `before`) of a room, as a conventional server answers it: token, one SELECT.
+  const historyTable = opts.historyTable ?? 'ref_messages';
+  app.get('/api/v1/rooms/:roomId/messages', (req, res, next) => {
+    const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    const limit = Math.min(200, Number(req.query.limit ?? 50));
+    const before = req.query.before === undefined ? Number.MAX_SAFE_INTEGER : Number(req.query.before);
+    jwtVerify(token, key)
+      .then(() => db.query('SELECT * FROM ?? WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?', [historyTable, req.params.roomId, before, limit + 1]))
+      .then(([rows]) => {
+        const list = rows as unknown[];
+        res.json({ messages: list.slice(0, limit).reverse(), hasMore: list.length > limit });
+      }, next);
   });
 
   const server = http.createServer(app);
