@@ -1,17 +1,12 @@
-import type { ChatMessage } from '@chat/protocol';
-import { createTokenService } from '@chat/auth';
-import { connectError } from '../client';
-import type { TestClient } from '../client';
 import { newSession, request } from '../http';
 import { randomSuffix, waitUntil } from '../wait';
-import { UNKNOWN_ROOM, UNKNOWN_USER, expectStillUp, lazyTarget } from './context';
+import { UNKNOWN_ROOM, lazyTarget } from './context';
 import type { WireContext } from './context';
 
 /** The original backend's `/mysql/*` routes. */
 export function seedSuite(ctx: WireContext): void {
   const open = ctx.open;
   const t = lazyTarget(ctx);
-  const stillUp = () => expectStillUp(t);
 
 describe('seed-compatible /mysql routes', () => {
     test('createChatroom, getRoomNums, getRoomInfo, getUserInfo', async () => {
