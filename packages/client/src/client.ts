@@ -588,10 +588,10 @@ export class ChatClient {
           room.joined = false;
           this.joinRoom(room);
         }
-        this.outbox.failed(item.clientMsgId, item.attempts + 1, err, Date.now());
+        this.outbox.failed(item.clientMsgId, item.attempts, err, Date.now());
       }
     } catch (err) {
-      this.outbox.failed(item.clientMsgId, item.attempts + 1, err instanceof ClientError ? err : new ClientError('network', String(err)), Date.now());
+      this.outbox.failed(item.clientMsgId, item.attempts, err instanceof ClientError ? err : new ClientError('network', String(err)), Date.now());
     }
     this.outboxChanged();
     this.pump();
