@@ -28,6 +28,9 @@ export interface DeliveryObserver {
   warn?(err: unknown, what: string, roomId?: string): void;
 }
 
+/** How often a resume looks again for a seq whose commit may be in flight. */
+const IN_FLIGHT_POLL_MS = 20;
+
 /** A socket being resumed: how it gets messages before it is in the room's groups, and how it joins them (synchronously). */
 export interface ResumingSocket {
   /** Gets its messages in `messages` batches (else one `message` each). */
@@ -102,10 +105,18 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
     for (const held of resuming.get(roomId) ?? []) if (held.batch === batch) held.messages.push(...messages);
   };
 
+  /**
+   * Where and when each room's delivery started on this node. Seqs below the start were reserved
+   * before the subscription: one whose commit was in flight then reaches the store a moment later,
+   * and never arrives live (it is history), so a resume right after the start waits for it.
+   */
+  const started = new Map<string, { from: number; at: number }>();
+
   const subscriptions = createLocalRooms({ subscribe: subscribeInOrder, unsubscribe: (roomId) => bus.unsubscribe(roomId) }, (roomId) => {
     inOrder.forget(roomId);
     membersFeed.forget(roomId);
     batcher.forget(roomId);
+    started.delete(roomId);
   });
 
   bus.onEvent((roomId, event) => {
@@ -161,6 +172,34 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
     // Unreadable: delivery starts at the first message seen.
     const highest = await highestSeq(roomId);
     begin(highest === undefined ? undefined : highest + 1);
+    if (highest !== undefined) started.set(roomId, { from: highest + 1, at: Date.now() });
+  }
+
+
+  /**
+   * The stored messages with afterSeq < seq <= upto, waiting (up to the gap timeout since the room
+   * started here) for seqs below the room's start that are not stored yet: their commits may still
+   * be in flight. Seqs still missing after that were never stored (a refused or failed send).
+   */
+  async function storedUpTo(roomId: string, afterSeq: number, upto: number, max: number): Promise<ChatMessage[] | undefined> {
+    const stored = (await source.after(roomId, afterSeq, max + 1)).filter((m) => m.seq <= upto);
+    if (stored.length > max) return undefined;
+    const start = started.get(roomId);
+    const boundary = Math.min(upto, (start?.from ?? 0) - 1);
+    const missing = () => {
+      const have = new Set(stored.map((m) => m.seq));
+      const out: number[] = [];
+      for (let seq = afterSeq + 1; seq <= boundary; seq++) if (!have.has(seq)) out.push(seq);
+      return out;
+    };
+    for (let gaps = missing(); gaps.length > 0 && start && Date.now() - start.at < opts.gapTimeoutMs; gaps = missing()) {
+      await new Promise((r) => setTimeout(r, IN_FLIGHT_POLL_MS));
+      const found = await source.range(roomId, gaps[0]! - 1, gaps[gaps.length - 1]!);
+      const have = new Set(stored.map((m) => m.seq));
+      stored.push(...found.filter((m) => !have.has(m.seq)));
+      stored.sort((a, b) => a.seq - b.seq);
+    }
+    return stored;
   }
 
   /** One `message` frame per message to the room's other sockets; the batch group's go through the batcher. */
@@ -222,10 +261,12 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
       if (!holding) resuming.set(roomId, (holding = new Set()));
       holding.add(held);
       try {
-        // Everything up to here was delivered before `held` was registered, so it is stored: the store has it.
+        // Everything up to here was delivered before `held` was registered, so it is stored (or never
+        // will be); everything after reaches `held`. The store's part stops there: a stored seq beyond it
+        // may sit behind one still in flight, and in-order delivery hands it over in its turn.
         const deliveredUpTo = inOrder.delivered(roomId) ?? afterSeq;
-        const stored = await source.after(roomId, afterSeq, max + 1);
-        if (stored.length > max) {
+        const stored = await storedUpTo(roomId, afterSeq, deliveredUpTo, max);
+        if (!stored) {
           to.join();
           return { resumed: false, newestSeq: Math.max(deliveredUpTo, ...held.messages.map((m) => m.seq)) };
         }

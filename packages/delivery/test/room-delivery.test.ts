@@ -165,6 +165,19 @@ describe('room delivery on the memory bus', () => {
     expect([...got, ...fake.messagesOf('resumer')].map((m) => m.seq)).toEqual([2]);
   });
 
+  test('right after the room started here, a resume waits for a seq whose commit was in flight at the start', async () => {
+    // Seq 5 was reserved before this node subscribed and is still committing: the store has 1..4.
+    source.stored.push(...[1, 2, 3, 4].map((s) => msg(ROOM, s)));
+    source.highestSeq = async () => 5;
+    await delivery.acquire(ROOM);
+    const got: ChatMessage[] = [];
+    const resumed = delivery.resume(ROOM, 2, 100, { batch: false, emit: (m) => got.push(...m), join: () => fake.join('resumer', ROOM) });
+    setTimeout(() => source.stored.push(msg(ROOM, 5)), 30);
+    // Its publish reached the node before the subscription: it never arrives live.
+    expect(await resumed).toEqual({ resumed: true, newestSeq: 5 });
+    expect(got.map((m) => m.seq)).toEqual([3, 4, 5]);
+  });
+
   test('past the replay limit nothing is replayed and the resume says so', async () => {
     source.stored.push(...[1, 2, 3, 4, 5].map((s) => msg(ROOM, s)));
     await delivery.acquire(ROOM);
