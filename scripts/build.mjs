@@ -7,7 +7,11 @@
  *   dist/<service>/main.js (+ .map)   api, socket, standalone
  *   dist/<service>/lua/*.lua          the Redis scripts, read through __dirname at run time
  *   dist/node_modules/<name>          links to the installed RUNTIME_EXTERNALS, so the bundles find them here too
+ *   dist/web/                         the web client (services/web/build.mjs), which the API nodes serve at `/`
  *   dist/build.json                   what was built, and the packages the bundles load from node_modules
+ *
+ * It also builds @chat/client's own dist (packages/client/build.mjs: ESM, CJS
+ * and declarations, what `pnpm pack` ships), whatever the --outdir.
  *
  * The workspace's code and its dependencies go into the bundles; only the
  * modules in RUNTIME_EXTERNALS are loaded from node_modules at run time. The
@@ -21,6 +25,8 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildClient } from '../packages/client/build.mjs';
+import { buildWeb } from '../services/web/build.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -133,14 +139,22 @@ async function main() {
   if (unexpected.length) throw new Error(`bundles import unlisted externals: ${unexpected.join(', ')}`);
   linkRuntimePackages(outdir, loaded);
 
+  const [client, web] = await Promise.all([buildClient(), buildWeb(path.join(outdir, 'web'))]);
+
   const manifest = {
     services,
+    web: web.files,
     lua: [...lua.keys()].sort(),
     runtimeExternals: RUNTIME_EXTERNALS.filter((p) => loaded.has(p)),
     neverLoaded: NEVER_LOADED.filter((p) => loaded.has(p)),
   };
   fs.writeFileSync(path.join(outdir, 'build.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const sizes = Object.entries(services).map(([s, o]) => `${s} ${(o.bytes / 1048576).toFixed(1)} MB`);
+  const app = web.files['app.js'];
+  sizes.push(
+    `web ${(app.bytes / 1024).toFixed(0)} KB (${(app.gzipBytes / 1024).toFixed(0)} KB gzipped)`,
+    `@chat/client ${(client.esm / 1024).toFixed(0)} KB ESM`,
+  );
   process.stdout.write(`built ${sizes.join(', ')} into ${path.relative(process.cwd(), outdir) || '.'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 

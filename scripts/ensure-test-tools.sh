@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The test suites and `pnpm cluster` drive real binaries: HAProxy (the load balancer), docker-compose
 # (`config` validates docker-compose.yml), redis-server/redis-cli (throw-away
-# Redis Clusters) and openssl (throw-away certificates for the TLS configs). Installs what is missing from Debian's packages when this
+# Redis Clusters), openssl (throw-away certificates for the TLS configs) and chromium (the web client's
+# end-to-end tests drive Debian's Chromium with playwright-core). Installs what is missing from Debian's packages when this
 # user may, otherwise says exactly what to install. MariaDB and Redis themselves
 # are expected to be running already (see README).
 set -euo pipefail
 
 # With arguments, only those tools (`haproxy` for `pnpm cluster`); without, all of them.
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(haproxy docker-compose redis openssl)
+[ ${#wanted[@]} -gt 0 ] || wanted=(haproxy docker-compose redis openssl chromium)
 missing=()
 for tool in "${wanted[@]}"; do
   case "$tool" in
@@ -16,6 +17,7 @@ for tool in "${wanted[@]}"; do
     docker-compose) command -v docker-compose >/dev/null || missing+=(docker-compose) ;;
     redis) { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || missing+=(redis-server redis-tools) ;;
     openssl) command -v openssl >/dev/null || missing+=(openssl) ;;
+    chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     *) echo "unknown tool: $tool" >&2; exit 2 ;;
   esac
 done

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
 import cors from 'cors';
@@ -27,6 +29,13 @@ export interface ApiDeps {
 /** Request bodies are small JSON documents; anything bigger is refused before parsing. */
 const BODY_LIMIT = '16kb';
 
+/**
+ * The web client (services/web), which `pnpm build` writes to dist/web: beside
+ * the bundle's own folder when a built node runs (dist/<service>/main.js), in
+ * the repository's dist/ when the sources run (tsx, tests). Not built: `/` answers JSON.
+ */
+const WEB_DIRS = [path.join(__dirname, '..', 'web'), path.join(__dirname, '..', '..', '..', 'dist', 'web')];
+
 /** The stateless REST node: any instance answers any request. */
 export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -52,6 +61,9 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.use('/api/v1', v1Routes({ chat: deps.chat, tokens: deps.tokens, serverApiKeys: deps.serverApiKeys }));
   app.use('/mysql', seedRoutes(deps.chat));
+  const webDir = WEB_DIRS.find((dir) => fs.existsSync(path.join(dir, 'index.html')));
+  // Revalidated on every load (ETag), so a new build reaches browsers at once; helmet's CSP covers the page (no inline code).
+  if (webDir) app.use(express.static(webDir, { index: 'index.html', maxAge: 0, redirect: false }));
   app.get('/', (_req, res) => {
     res.json({ name: 'chat-cluster', api: '/api/v1', socket: '/socket.io', docs: 'docs/protocol.md' });
   });
