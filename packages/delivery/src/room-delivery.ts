@@ -97,8 +97,9 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
 
   /**
    * Sockets resuming a room: what reaches the room's sockets of their kind meanwhile, to hand them
-   * after the stored part. A batching socket's share is taken at the batch flush, not at delivery:
-   * a batch still pending when it joins the batch group reaches it anyway.
+   * after the stored part. A batching socket's share is taken at the batch flush, not at delivery
+   * (a batch still pending when it joins the batch group reaches it anyway), except while the room
+   * has no batching socket here: then nothing is batched, and it takes its share at delivery.
    */
   const resuming = new Map<string, Set<Held>>();
   const hold = (roomId: string, batch: boolean, messages: ChatMessage[]): void => {
@@ -204,8 +205,10 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
 
   /** One `message` frame per message to the room's other sockets; the batch group's go through the batcher. */
   function deliverLocally(roomId: string, messages: ChatMessage[]): void {
-    hold(roomId, false, messages);
     const batching = sockets.count(batchGroup(roomId));
+    hold(roomId, false, messages);
+    // Without batching sockets nothing goes through the batcher: a batching resumer takes its share now.
+    if (batching === 0) hold(roomId, true, messages);
     const each = sockets.count(roomId) - batching;
     if (batching > 0) batcher.push(roomId, messages);
     if (each === 0) return;

@@ -165,6 +165,22 @@ describe('room delivery on the memory bus', () => {
     expect([...got, ...fake.messagesOf('resumer')].map((m) => m.seq)).toEqual([2]);
   });
 
+  test('a batching resumer in a room with no batching socket here gets what was delivered meanwhile', async () => {
+    await delivery.acquire(ROOM);
+    fake.join('other', ...delivery.groupsOf(ROOM, false));
+    const read = deferred<ChatMessage[]>();
+    source.after = async () => read.promise;
+    const got: ChatMessage[] = [];
+    const resumed = delivery.resume(ROOM, 0, 100, { batch: true, emit: (m) => got.push(...m), join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, true)) });
+    await publish(1, 2);
+    await until(() => fake.messagesOf('other').length === 2, 'the live messages at the other socket');
+    read.resolve([]);
+    expect(await resumed).toEqual({ resumed: true, newestSeq: 2 });
+    await publish(3);
+    await until(() => fake.messagesOf('resumer').length === 1, 'live after the resume');
+    expect([...got, ...fake.messagesOf('resumer')].map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
   test('right after the room started here, a resume waits for a seq whose commit was in flight at the start', async () => {
     // Seq 5 was reserved before this node subscribed and is still committing: the store has 1..4.
     source.stored.push(...[1, 2, 3, 4].map((s) => msg(ROOM, s)));
