@@ -116,3 +116,18 @@ test('kill -9 of the node under a sender while it sends: every send resolves, ea
   await expectViewEqualsHistory(t.url, writer.token, writer.roomId, seenByWriter);
   await expectViewEqualsHistory(t.url, watcherSession.token, writer.roomId, seenByWatcher);
 });
+
+test('a node drained with SIGTERM disconnects its clients (io server disconnect): the client connects again by itself', async () => {
+  await t.cluster.start('socket');
+  expect(socketNodes().length).toBeGreaterThanOrEqual(2);
+  const s = await guest();
+  const { chat, node } = await clientViaLb(s);
+  const states: ConnectionState[] = [];
+  chat.onState((state) => states.push(state));
+  const seen = record(chat, s.roomId);
+  await t.cluster.kill(node.id, 'SIGTERM');
+  await waitUntil(() => states.includes('reconnecting') && chat.state === 'online', { what: 'online again on another node', timeoutMs: 30_000 });
+  const after = await chat.send(s.roomId, 'after the drain');
+  await waitUntil(() => seen.some((m) => m.id === after.id), { what: 'its own message' });
+  await expectViewEqualsHistory(t.url, s.token, s.roomId, seen);
+});
