@@ -22,6 +22,9 @@ import { loadOrCreateTokenSecret } from './token-secret';
 
 export type RedisClient = Redis | Cluster;
 
+/** Longest a node waits for Redis to answer one command. */
+const REDIS_COMMAND_TIMEOUT_MS = 3000;
+
 /** The backends a node talks to, chosen from the config: Redis and MySQL in a cluster, in-process twins and SQLite embedded. */
 export interface Adapters {
   store: ChatStore;
@@ -154,25 +157,28 @@ function connectRedis(config: Config, logger: Logger, metrics: Metrics) {
     ...(config.REDIS_USERNAME ? { username: config.REDIS_USERNAME } : {}),
     ...(config.REDIS_PASSWORD ? { password: config.REDIS_PASSWORD } : {}),
   };
-  const make = (role: string, opts: { enableAutoPipelining?: boolean; autoResubscribe?: boolean } = {}): RedisClient => {
+  const make = (role: string, opts: { enableAutoPipelining?: boolean; autoResubscribe?: boolean; commandTimeout?: number } = {}): RedisClient => {
     const connectionName = `${config.REDIS_KEY_PREFIX}:${config.nodeId}:${role}`;
     const { enableAutoPipelining = false, autoResubscribe = true } = opts;
+    const timeout = opts.commandTimeout ? { commandTimeout: opts.commandTimeout } : {};
     const client: RedisClient =
       config.redisClusterNodes.length > 0
         ? new Cluster(config.redisClusterNodes, {
             shardedSubscribers: true,
             enableAutoPipelining,
-            redisOptions: { maxRetriesPerRequest: 3, connectionName, ...auth, ...(config.REDIS_TLS ? { tls: {} } : {}) },
+            redisOptions: { maxRetriesPerRequest: 3, connectionName, ...timeout, ...auth, ...(config.REDIS_TLS ? { tls: {} } : {}) },
           } as ConstructorParameters<typeof Cluster>[1])
         : // rediss:// in REDIS_URL turns TLS on; a user and password in it work too (REDIS_USERNAME/PASSWORD win).
-          new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3, connectionName, enableAutoPipelining, autoResubscribe, ...auth });
+          new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 3, connectionName, enableAutoPipelining, autoResubscribe, ...timeout, ...auth });
     client.on('error', (err: unknown) => {
       metrics.redisErrors.inc();
       logger.warn({ err }, 'redis error');
     });
     return client;
   };
-  const commands = make('commands', { enableAutoPipelining: true });
+  // A command Redis has not answered in time fails (a send is refused with `unavailable`) instead of
+  // waiting out the client's reconnect retries, which took tens of seconds with Redis down.
+  const commands = make('commands', { enableAutoPipelining: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
   const busSub = make('bus-sub', { autoResubscribe: false });
   const adapterSub = make('adapter-sub');
   return { commands, busSub, adapterSub, all: [commands, busSub, adapterSub] };
