@@ -115,7 +115,7 @@ describe('deploy/docker/Dockerfile', () => {
     expect(runtime.some((i) => i.op === 'RUN')).toBe(false);
     const copies = runtime.filter((i) => i.op === 'COPY').map(copyArgs);
     const copied = copies.flatMap((c) => c.sources);
-    expect(copied.sort()).toEqual(['/out/node_modules', '/src/dist/api', '/src/dist/socket', 'deploy/docker/start.sh'].sort());
+    expect(copied.sort()).toEqual(['/out/node_modules', '/src/dist/api', '/src/dist/socket', '/src/dist/web', 'deploy/docker/start.sh'].sort());
     // No sources, no workspace, no tsx: nothing but what the list above names.
     expect(copied.some((s) => /packages|services|tools|\.ts$|tsx/.test(s))).toBe(false);
     // The dist folders land where start.sh looks for them.
