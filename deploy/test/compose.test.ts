@@ -17,7 +17,11 @@ type Service = Record<string, unknown>;
 function dropDraft4Ids(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(dropDraft4Ids);
   if (!isRecord(node)) return node;
-  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, dropDraft4Ids(v)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
+      .map(([k, v]) => [k, dropDraft4Ids(v)]),
+  );
 }
 
 function compose(): { services: Record<string, Service>; raw: Record<string, unknown> } {

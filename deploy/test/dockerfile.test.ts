@@ -69,7 +69,12 @@ function startEntries(): string[] {
   return [...readText(START_SH).matchAll(/exec node (\S+)/g)].map((m) => m[1] as string);
 }
 
-function pkgJson(dir: string): { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; engines?: Record<string, string>; packageManager?: string } {
+function pkgJson(dir: string): {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  engines?: Record<string, string>;
+  packageManager?: string;
+} {
   return JSON.parse(readText(path.join(ROOT, dir, 'package.json')));
 }
 
@@ -182,7 +187,9 @@ describe('start.sh and the build', () => {
   });
 
   it('every bundle has every Lua script beside it (packages read them through __dirname)', () => {
-    const sources = ['packages/presence/src/lua', 'packages/fanout/src/lua'].flatMap((d) => fs.readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.lua')));
+    const sources = ['packages/presence/src/lua', 'packages/fanout/src/lua'].flatMap((d) =>
+      fs.readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.lua')),
+    );
     expect(manifest.lua).toEqual([...sources].sort());
     for (const service of Object.keys(manifest.services)) {
       expect(fs.readdirSync(path.join(out, 'dist', service, 'lua')).sort()).toEqual([...sources].sort());

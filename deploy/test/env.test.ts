@@ -14,7 +14,7 @@ function composeNodeEnv(): Record<string, Record<string, string>> {
   return { api: doc!.services.api!.environment, socket: doc!.services.socket!.environment };
 }
 
-function k8sObjects(): Array<Record<string, any>>   {
+function k8sObjects(): Array<Record<string, any>> {
   return fs
     .readdirSync(path.join(DEPLOY, 'k8s'))
     .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')

@@ -34,7 +34,10 @@ function section(cfg: string, header: string): string[] {
   const start = lines.indexOf(header);
   if (start < 0) throw new Error(`no section "${header}"`);
   const end = lines.findIndex((l, i) => i > start && l !== '' && !l.startsWith(' '));
-  return lines.slice(start + 1, end < 0 ? undefined : end).map((l) => l.trim()).filter(Boolean);
+  return lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Every mode and option combination the generator renders. */

@@ -13,7 +13,7 @@ interface Obj {
   apiVersion: string;
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
-  spec?: any;  
+  spec?: any;
   data?: Record<string, string>;
 }
 
@@ -27,7 +27,7 @@ const objects: Array<Obj & { file: string }> = FILES.flatMap((file) =>
 const byKind = (kind: string): Obj[] => objects.filter((o) => o.kind === kind);
 const deployments = byKind('Deployment');
 
-function container(d: Obj): any   {
+function container(d: Obj): any {
   return d.spec.template.spec.containers[0];
 }
 
@@ -44,7 +44,8 @@ function matches(selector: Record<string, string>, labels: Record<string, string
 describe('deploy/k8s', () => {
   it('has the expected objects, and kustomization lists every file', () => {
     const kinds = objects.map((o) => o.kind);
-    for (const k of ['Deployment', 'Service', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ConfigMap', 'NetworkPolicy']) expect(kinds).toContain(k);
+    for (const k of ['Deployment', 'Service', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ConfigMap', 'NetworkPolicy'])
+      expect(kinds).toContain(k);
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['chat-api', 'chat-socket']);
     expect(objects.every((o) => !('namespace' in o.metadata))).toBe(true);
     const [kust] = loadYamlDocs(path.join(DIR, 'kustomization.yaml')) as Array<{ resources: string[] }>;
@@ -171,7 +172,7 @@ describe('deploy/k8s hardening', () => {
   });
 
   it('ingress: the http port only from the ingress controller namespace, the metrics port only from monitoring', () => {
-    const rules = policies[0]!.spec.ingress as Array<{ from?: Array<Record<string, any>>; ports?: Array<{ port: number | string; protocol?: string }> }>;  
+    const rules = policies[0]!.spec.ingress as Array<{ from?: Array<Record<string, any>>; ports?: Array<{ port: number | string; protocol?: string }> }>;
     const cm = configMap();
     const allowed = rules.map((r) => {
       // A rule without `from` or `ports` would open the pods to everyone or on every port.

@@ -87,7 +87,10 @@ export function createMessagePath(deps: MessagePathDeps) {
 
   /** A reserved seq that will never be stored: the room's nodes skip it instead of waiting for it. */
   function skipSeq(roomId: string, reserved: Promise<number>): void {
-    reserved.then((seq) => outbox.skipped(roomId, seq), () => undefined);
+    reserved.then(
+      (seq) => outbox.skipped(roomId, seq),
+      () => undefined,
+    );
   }
 
   function refuseIfLimited(userId: string): void {

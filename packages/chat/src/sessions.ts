@@ -118,9 +118,7 @@ export function createSessions(deps: SessionDeps) {
       if (!deps.appTokens) throw new ChatError('not_found', 'No such route.');
       await deps.sessionLimiter.consume(ctx.clientKey);
       const identity = await deps.appTokens.verify(appToken);
-      const user = await guardStore(() =>
-        store.upsertAppUser({ id: identity.userId, nickName: identity.nickName, headNum: identity.headNum }, now()),
-      );
+      const user = await guardStore(() => store.upsertAppUser({ id: identity.userId, nickName: identity.nickName, headNum: identity.headNum }, now()));
       const token = await tokens.issue({ userId: user.id, nickName: user.nickName, headNum: user.headNum, kind: 'app', rooms: identity.rooms });
       return { token, userId: user.id, nickName: user.nickName, headNum: user.headNum };
     },

@@ -10,10 +10,13 @@ export interface LocalRooms {
   count(): number;
 }
 
-export function createLocalRooms(bus: {
-  subscribe(roomId: string): Promise<void>;
-  unsubscribe(roomId: string): Promise<void>;
-}, onEmpty: (roomId: string) => void): LocalRooms {
+export function createLocalRooms(
+  bus: {
+    subscribe(roomId: string): Promise<void>;
+    unsubscribe(roomId: string): Promise<void>;
+  },
+  onEmpty: (roomId: string) => void,
+): LocalRooms {
   const rooms = new Map<string, { sockets: number; subscribed: Promise<void> }>();
   return {
     acquire(roomId) {

@@ -176,7 +176,6 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
     if (highest !== undefined) started.set(roomId, { from: highest + 1, at: Date.now() });
   }
 
-
   /**
    * The stored messages with afterSeq < seq <= upto, waiting (up to the gap timeout since the room
    * started here) for seqs below the room's start that are not stored yet: their commits may still

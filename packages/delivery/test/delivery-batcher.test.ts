@@ -41,7 +41,10 @@ describe('createDeliveryBatcher', () => {
     advance(4);
     expect(frames).toHaveLength(1);
     advance(1); // 10 ms after the first frame
-    expect(frames).toEqual([['r', [1]], ['r', [2, 3, 4]]]);
+    expect(frames).toEqual([
+      ['r', [1]],
+      ['r', [2, 3, 4]],
+    ]);
     // Quiet for a window: the next one goes at once again.
     advance(10);
     b.push('r', [msg('r', 5)]);
@@ -54,9 +57,16 @@ describe('createDeliveryBatcher', () => {
     b.push('a', [msg('a', 1)]);
     b.push('b', [msg('b', 1)]);
     b.push('a', [msg('a', 2)]);
-    expect(frames).toEqual([['a', [1]], ['b', [1]]]);
+    expect(frames).toEqual([
+      ['a', [1]],
+      ['b', [1]],
+    ]);
     advance(10);
-    expect(frames).toEqual([['a', [1]], ['b', [1]], ['a', [2]]]);
+    expect(frames).toEqual([
+      ['a', [1]],
+      ['b', [1]],
+      ['a', [2]],
+    ]);
     b.close();
   });
 
@@ -66,7 +76,10 @@ describe('createDeliveryBatcher', () => {
     b.push('r', [msg('r', 2), msg('r', 3)]);
     expect(frames).toHaveLength(1);
     b.push('r', [msg('r', 4)]);
-    expect(frames).toEqual([['r', [1]], ['r', [2, 3, 4]]]);
+    expect(frames).toEqual([
+      ['r', [1]],
+      ['r', [2, 3, 4]],
+    ]);
     advance(10);
     expect(frames).toHaveLength(2);
     b.close();
@@ -76,7 +89,10 @@ describe('createDeliveryBatcher', () => {
     const b = make(0);
     b.push('r', [msg('r', 1), msg('r', 2)]);
     b.push('r', [msg('r', 3)]);
-    expect(frames).toEqual([['r', [1, 2]], ['r', [3]]]);
+    expect(frames).toEqual([
+      ['r', [1, 2]],
+      ['r', [3]],
+    ]);
     expect(jest.getTimerCount()).toBe(0);
     b.close();
   });
@@ -95,6 +111,9 @@ describe('createDeliveryBatcher', () => {
     expect(jest.getTimerCount()).toBe(0);
     b.push('b', [msg('b', 3)]);
     advance(20);
-    expect(frames).toEqual([['a', [1]], ['b', [1]]]);
+    expect(frames).toEqual([
+      ['a', [1]],
+      ['b', [1]],
+    ]);
   });
 });

@@ -195,7 +195,10 @@ describe('in-order delivery', () => {
     delivery.push(R, [msg(R, 1), msg(R, 3), msg(R, 2), msg(R, 3)]);
     delivery.push(R, [msg(R, 5), msg(R, 5)]);
     delivery.push(R, [msg(R, 5), msg(R, 2), msg(R, 4)]);
-    expect(seqs(out)).toEqual([[1, 2, 3], [4, 5]]);
+    expect(seqs(out)).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     delivery.close();
   });
 

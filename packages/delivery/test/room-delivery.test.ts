@@ -24,7 +24,9 @@ function fakeSockets() {
   const join = (socketId: string, ...names: string[]) => names.forEach((g) => (groups.get(g) ?? groups.set(g, new Set()).get(g)!).add(socketId));
   /** Every message a socket got, from `message` and `messages` frames alike, in arrival order. */
   const messagesOf = (socketId: string): ChatMessage[] =>
-    (received.get(socketId) ?? []).flatMap((r) => (r.event === 'message' ? [r.payload as ChatMessage] : r.event === 'messages' ? (r.payload as { messages: ChatMessage[] }).messages : []));
+    (received.get(socketId) ?? []).flatMap((r) =>
+      r.event === 'message' ? [r.payload as ChatMessage] : r.event === 'messages' ? (r.payload as { messages: ChatMessage[] }).messages : [],
+    );
   const framesOf = (socketId: string, event: string) => (received.get(socketId) ?? []).filter((r) => r.event === event);
   return { sockets, join, messagesOf, framesOf };
 }
@@ -123,28 +125,31 @@ describe('room delivery on the memory bus', () => {
     expect(revoked).toEqual([[ROOM, 'user_x']]);
   });
 
-  test.each([false, true])('resume (batch %s): stored part, then what arrived live during the store read, then live; nothing twice or missing', async (batch) => {
-    source.stored.push(...[1, 2, 3, 4, 5].map((s) => msg(ROOM, s)));
-    await delivery.acquire(ROOM);
-    fake.join('other', ...delivery.groupsOf(ROOM, batch));
-    // The store answers only when the test says so; live messages arrive meanwhile.
-    const read = deferred<ChatMessage[]>();
-    source.after = async () => read.promise;
-    const got: ChatMessage[] = [];
-    const resumed = delivery.resume(ROOM, 2, 100, {
-      batch,
-      emit: (messages) => got.push(...messages),
-      join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, batch)),
-    });
-    await publish(6, 7);
-    await until(() => fake.messagesOf('other').length === 2, 'the live messages at the other socket');
-    source.stored.push(msg(ROOM, 6), msg(ROOM, 7));
-    read.resolve([3, 4, 5, 6].map((s) => msg(ROOM, s)));
-    expect(await resumed).toEqual({ resumed: true, newestSeq: 7 });
-    await publish(8);
-    await until(() => fake.messagesOf('resumer').length === 1, 'live after the resume');
-    expect([...got, ...fake.messagesOf('resumer')].map((m) => m.seq)).toEqual([3, 4, 5, 6, 7, 8]);
-  });
+  test.each([false, true])(
+    'resume (batch %s): stored part, then what arrived live during the store read, then live; nothing twice or missing',
+    async (batch) => {
+      source.stored.push(...[1, 2, 3, 4, 5].map((s) => msg(ROOM, s)));
+      await delivery.acquire(ROOM);
+      fake.join('other', ...delivery.groupsOf(ROOM, batch));
+      // The store answers only when the test says so; live messages arrive meanwhile.
+      const read = deferred<ChatMessage[]>();
+      source.after = async () => read.promise;
+      const got: ChatMessage[] = [];
+      const resumed = delivery.resume(ROOM, 2, 100, {
+        batch,
+        emit: (messages) => got.push(...messages),
+        join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, batch)),
+      });
+      await publish(6, 7);
+      await until(() => fake.messagesOf('other').length === 2, 'the live messages at the other socket');
+      source.stored.push(msg(ROOM, 6), msg(ROOM, 7));
+      read.resolve([3, 4, 5, 6].map((s) => msg(ROOM, s)));
+      expect(await resumed).toEqual({ resumed: true, newestSeq: 7 });
+      await publish(8);
+      await until(() => fake.messagesOf('resumer').length === 1, 'live after the resume');
+      expect([...got, ...fake.messagesOf('resumer')].map((m) => m.seq)).toEqual([3, 4, 5, 6, 7, 8]);
+    },
+  );
 
   test('a batch still pending when the resumer joins reaches it once, through the batch group', async () => {
     await delivery.acquire(ROOM);
@@ -154,7 +159,11 @@ describe('room delivery on the memory bus', () => {
     const read = deferred<ChatMessage[]>();
     source.after = async () => read.promise;
     const got: ChatMessage[] = [];
-    const resumed = delivery.resume(ROOM, 1, 100, { batch: true, emit: (m) => got.push(...m), join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, true)) });
+    const resumed = delivery.resume(ROOM, 1, 100, {
+      batch: true,
+      emit: (m) => got.push(...m),
+      join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, true)),
+    });
     // Delivered during the store read, but waiting in the batch window (10 ms) when the resumer joins.
     await publish(2);
     await tick();
@@ -171,7 +180,11 @@ describe('room delivery on the memory bus', () => {
     const read = deferred<ChatMessage[]>();
     source.after = async () => read.promise;
     const got: ChatMessage[] = [];
-    const resumed = delivery.resume(ROOM, 0, 100, { batch: true, emit: (m) => got.push(...m), join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, true)) });
+    const resumed = delivery.resume(ROOM, 0, 100, {
+      batch: true,
+      emit: (m) => got.push(...m),
+      join: () => fake.join('resumer', ...delivery.groupsOf(ROOM, true)),
+    });
     await publish(1, 2);
     await until(() => fake.messagesOf('other').length === 2, 'the live messages at the other socket');
     read.resolve([]);

@@ -29,10 +29,7 @@ function reserveScript(): string {
  * key evicted) is seeded from the store's max seq with SET NX, so a stored seq
  * is never handed out again and concurrent seeders agree on one start.
  */
-export function createRedisSeqAllocator(
-  redis: SeqRedisClient,
-  opts: { keyPrefix?: string; loadMax: LoadMaxSeq },
-): SeqAllocator {
+export function createRedisSeqAllocator(redis: SeqRedisClient, opts: { keyPrefix?: string; loadMax: LoadMaxSeq }): SeqAllocator {
   const prefix = opts.keyPrefix ?? DEFAULT_PREFIX;
   redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: reserveScript() });
   const run = (redis as unknown as Record<typeof COMMAND, ReserveCommand>)[COMMAND].bind(redis);

@@ -136,7 +136,12 @@ export function busContract(name: string, setup: () => Promise<BusFixture>): voi
       const [a, b, c] = [await fx.makeBus(), await fx.makeBus(), await fx.makeBus()];
       const [room, other] = [uid('room'), uid('room')];
       const skipped: Record<string, Array<[string, number[]]>> = { a: [], b: [], c: [] };
-      for (const [name, bus] of [['a', a], ['b', b], ['c', c]] as const) onSkipped(bus, (roomId, seqs) => skipped[name]!.push([roomId, seqs]));
+      for (const [name, bus] of [
+        ['a', a],
+        ['b', b],
+        ['c', c],
+      ] as const)
+        onSkipped(bus, (roomId, seqs) => skipped[name]!.push([roomId, seqs]));
       const gotB = collect(b);
       await a.subscribe(room);
       await b.subscribe(room);

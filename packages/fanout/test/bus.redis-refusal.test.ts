@@ -59,13 +59,10 @@ test('rooms whose re-subscription Redis refused are subscribed again once it acc
     await waitFor(() => resubscribed.length === 1, 'the retried re-subscription', 10_000);
     expect(resubscribed[0]).toEqual([room]);
     let seq = 0;
-    await waitFor(
-      async () => {
-        await publisher.publish(room, batch([msg(room, ++seq)]));
-        return got.length > 0;
-      },
-      'delivery after the retry',
-    );
+    await waitFor(async () => {
+      await publisher.publish(room, batch([msg(room, ++seq)]));
+      return got.length > 0;
+    }, 'delivery after the retry');
   } finally {
     await node.close();
     await publisher.close();

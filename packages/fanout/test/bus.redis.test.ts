@@ -117,13 +117,10 @@ describe('redis bus', () => {
       // Probe each room until its delivery resumes (a polling deadline, no sleeps).
       let seq = 0;
       for (const r of rooms) {
-        await waitFor(
-          async () => {
-            await a.publish(r, batch([msg(r, ++seq)]));
-            return (got.get(r)?.length ?? 0) > 0;
-          },
-          `delivery on ${r} after reconnect`,
-        );
+        await waitFor(async () => {
+          await a.publish(r, batch([msg(r, ++seq)]));
+          return (got.get(r)?.length ?? 0) > 0;
+        }, `delivery on ${r} after reconnect`);
       }
       // Re-subscribing twice (ioredis and the bus both do it) must not duplicate deliveries.
       const marker = rooms[0]!;

@@ -47,18 +47,22 @@ busContract('redis cluster sharded pub/sub', async () => {
   };
 });
 
-seqContract('redis cluster', async () => {
-  const prefix = uid('test-seq');
-  const redis = await connectCluster();
-  return {
-    make: (loadMax) => createRedisSeqAllocator(redis, { keyPrefix: prefix, loadMax }),
-    shared: true,
-    async forget(roomId) {
-      expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
-    },
-    async teardown() {},
-  };
-}, { forgets: true });
+seqContract(
+  'redis cluster',
+  async () => {
+    const prefix = uid('test-seq');
+    const redis = await connectCluster();
+    return {
+      make: (loadMax) => createRedisSeqAllocator(redis, { keyPrefix: prefix, loadMax }),
+      shared: true,
+      async forget(roomId) {
+        expect(await redis.del(seqKey(prefix, roomId))).toBe(1);
+      },
+      async teardown() {},
+    };
+  },
+  { forgets: true },
+);
 
 test('rooms on every shard reach only the nodes subscribed to them', async () => {
   const prefix = uid('test-bus');
@@ -68,7 +72,10 @@ test('rooms on every shard reach only the nodes subscribed to them', async () =>
   try {
     // Enough rooms that they spread over all three masters.
     const rooms = Array.from({ length: 12 }, (_, i) => uid(`room${i}`));
-    const got = new Map<string, string[]>([['a', []], ['b', []]]);
+    const got = new Map<string, string[]>([
+      ['a', []],
+      ['b', []],
+    ]);
     onMessages(a, (roomId) => got.get('a')!.push(roomId));
     onMessages(b, (roomId) => got.get('b')!.push(roomId));
     const forA = rooms.filter((_, i) => i % 2 === 0);

@@ -5,11 +5,15 @@ import { uid } from './helpers';
 import { connect, deleteByPrefix } from './redis-helpers';
 import { seqContract } from './seq-contract';
 
-seqContract('memory', async () => ({
-  make: (loadMax) => createMemorySeqAllocator(loadMax),
-  shared: false,
-  async teardown() {},
-}), { forgets: false });
+seqContract(
+  'memory',
+  async () => ({
+    make: (loadMax) => createMemorySeqAllocator(loadMax),
+    shared: false,
+    async teardown() {},
+  }),
+  { forgets: false },
+);
 
 /** Each allocator on its own connection, like separate nodes sharing one Redis; `wrap` decorates it. */
 function redisFixture(wrap: (seq: SeqAllocator) => SeqAllocator = (seq) => seq) {
@@ -88,9 +92,7 @@ describe('redis seq allocator', () => {
       const nodeA = createRedisSeqAllocator(a, { keyPrefix: prefix, loadMax });
       const nodeB = createRedisSeqAllocator(b, { keyPrefix: prefix, loadMax });
       const room = uid('room');
-      const got = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeA : nodeB).reserve(room, 1)),
-      );
+      const got = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeA : nodeB).reserve(room, 1)));
       expect([...got].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
       expect(seqKey(prefix, room)).toBe(`${prefix}:seq:{${room}}`);
       expect(await a.get(seqKey(prefix, room))).toBe('40');

@@ -17,17 +17,43 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
     localRooms: new Gauge({ name: 'chat_local_rooms', help: 'Rooms with at least one member on this node', registers: r }),
     messagesIn: new Counter({ name: 'chat_messages_in_total', help: 'Messages accepted from clients and stored', registers: r }),
     messagesOut: new Counter({ name: 'chat_messages_out_total', help: 'Message deliveries to local sockets (one per receiving socket)', registers: r }),
-    messageFramesOut: new Counter({ name: 'chat_message_frames_out_total', help: 'Frames carrying messages to local sockets: one per `message`, one per `messages` batch', registers: r }),
-    membersFramesOut: new Counter({ name: 'chat_members_frames_out_total', help: '`members` updates sent to local sockets (one per receiving socket)', registers: r }),
-    busBatchesReceived: new Counter({ name: 'chat_bus_batches_received_total', help: 'Room batches received from the bus (only rooms with local members)', registers: r }),
+    messageFramesOut: new Counter({
+      name: 'chat_message_frames_out_total',
+      help: 'Frames carrying messages to local sockets: one per `message`, one per `messages` batch',
+      registers: r,
+    }),
+    membersFramesOut: new Counter({
+      name: 'chat_members_frames_out_total',
+      help: '`members` updates sent to local sockets (one per receiving socket)',
+      registers: r,
+    }),
+    busBatchesReceived: new Counter({
+      name: 'chat_bus_batches_received_total',
+      help: 'Room batches received from the bus (only rooms with local members)',
+      registers: r,
+    }),
     busMessagesReceived: new Counter({ name: 'chat_bus_messages_received_total', help: 'Messages received from the bus', registers: r }),
-    requestErrors: new Counter({ name: 'chat_request_errors_total', help: 'Requests answered with an error, by code', labelNames: ['code'] as const, registers: r }),
-    slowConsumersCut: new Counter({ name: 'chat_slow_consumers_cut_total', help: 'Connections closed because their client stopped reading (queue over CLIENT_QUEUE_MAX_BYTES)', registers: r }),
+    requestErrors: new Counter({
+      name: 'chat_request_errors_total',
+      help: 'Requests answered with an error, by code',
+      labelNames: ['code'] as const,
+      registers: r,
+    }),
+    slowConsumersCut: new Counter({
+      name: 'chat_slow_consumers_cut_total',
+      help: 'Connections closed because their client stopped reading (queue over CLIENT_QUEUE_MAX_BYTES)',
+      registers: r,
+    }),
     storeErrors: new Counter({ name: 'chat_store_errors_total', help: 'Failed store operations', registers: r }),
     redisErrors: new Counter({ name: 'chat_redis_errors_total', help: 'Redis client errors', registers: r }),
     storeLatency: new Histogram({ name: 'chat_store_write_seconds', help: 'Time to commit one group of messages', buckets: LATENCY_BUCKETS, registers: r }),
     batchSize: new Histogram({ name: 'chat_store_batch_size', help: 'Messages per group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers: r }),
-    fanoutLatency: new Histogram({ name: 'chat_fanout_seconds', help: 'From a message being stored to its local emit on this node', buckets: LATENCY_BUCKETS, registers: r }),
+    fanoutLatency: new Histogram({
+      name: 'chat_fanout_seconds',
+      help: 'From a message being stored to its local emit on this node',
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
     sendStage: new Histogram({
       name: 'chat_send_stage_seconds',
       help: 'Time a send spends in each stage before its ack: admit (rate limit and dedupe look-up), seq (reservation; alongside admit for user sends), commit (group commit, waiting included)',
@@ -63,9 +89,16 @@ function loopMetrics(registers: Registry[]) {
       delay.reset();
     },
   });
-  const gcPause = new Histogram({ name: 'chat_gc_pause_seconds', help: 'Garbage-collection pauses, by kind', labelNames: ['kind'] as const, buckets: PAUSE_BUCKETS, registers });
+  const gcPause = new Histogram({
+    name: 'chat_gc_pause_seconds',
+    help: 'Garbage-collection pauses, by kind',
+    labelNames: ['kind'] as const,
+    buckets: PAUSE_BUCKETS,
+    registers,
+  });
   const gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcPause.observe({ kind: gcKind((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind) }, entry.duration / 1000);
+    for (const entry of list.getEntries())
+      gcPause.observe({ kind: gcKind((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind) }, entry.duration / 1000);
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   return {

@@ -25,9 +25,7 @@ export function createOpsHandler(deps: OpsDeps) {
       return true;
     }
     if (url === '/readyz') {
-      void readiness(deps).then((ok) =>
-        send(res, ok ? 200 : 503, 'application/json', JSON.stringify({ status: ok ? 'ready' : 'unavailable' })),
-      );
+      void readiness(deps).then((ok) => send(res, ok ? 200 : 503, 'application/json', JSON.stringify({ status: ok ? 'ready' : 'unavailable' })));
       return true;
     }
     if (url === '/metrics' && deps.metrics) {

@@ -124,9 +124,7 @@ export function memoryBackend(state: MemoryPresenceState, now: () => number): Pr
  * shared `state` behave as nodes of one cluster (heartbeats, reaping), which
  * is how the contract suite exercises multi-node behaviour in one process.
  */
-export function createMemoryPresence(
-  opts: PresenceOptions & { state?: MemoryPresenceState; now?: () => number },
-): PresenceStore {
+export function createMemoryPresence(opts: PresenceOptions & { state?: MemoryPresenceState; now?: () => number }): PresenceStore {
   const { state = createMemoryPresenceState(), now = Date.now, ...options } = opts;
   return createPresenceNode(memoryBackend(state, now), options);
 }

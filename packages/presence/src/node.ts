@@ -130,7 +130,10 @@ export function createPresenceNode(backend: PresenceBackend, options: PresenceOp
     const pending = [...failedLeaves];
     try {
       // Leaves are idempotent: if this fails midway, the ones that landed are no-ops next time.
-      const departures = await removeConnections(nodeId, pending.map(([, ref]) => ref));
+      const departures = await removeConnections(
+        nodeId,
+        pending.map(([, ref]) => ref),
+      );
       for (const [key, ref] of pending) if (failedLeaves.get(key) === ref) failedLeaves.delete(key);
       reportDepartures(departures);
     } catch (err) {

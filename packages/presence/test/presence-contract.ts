@@ -260,11 +260,15 @@ export function presenceContract(name: string, makeNode: MakeNode, hooks: Contra
       await crashed.close();
       // Survivors are not started: only the direct calls below reap.
       let departures: Departure[] = [];
-      await waitFor(async () => {
-        const [d1, d2] = await Promise.all([s1.reapDeadNodes(), s2.reapDeadNodes()]);
-        departures = departures.concat(d1, d2);
-        return departures.length > 0;
-      }, 'the crashed node to expire', 10000);
+      await waitFor(
+        async () => {
+          const [d1, d2] = await Promise.all([s1.reapDeadNodes(), s2.reapDeadNodes()]);
+          departures = departures.concat(d1, d2);
+          return departures.length > 0;
+        },
+        'the crashed node to expire',
+        10000,
+      );
       expect(departures.map((d) => d.member.userId).sort()).toEqual([...Array(20).keys()].map((u) => `u${u}`).sort());
       expect(await s1.onlineCount(r)).toBe(0);
       expect(await s1.reapDeadNodes()).toEqual([]);
@@ -280,10 +284,15 @@ export function presenceContract(name: string, makeNode: MakeNode, hooks: Contra
       await a.join(r, member('u1'), 'c1');
       // Two TTLs pass while both beat.
       const until = Date.now() + 2 * FAST.nodeTtlMs;
-      await waitFor(async () => {
-        expect(await b.reapDeadNodes()).toEqual([]);
-        return Date.now() > until;
-      }, 'two TTLs', 10000, 50);
+      await waitFor(
+        async () => {
+          expect(await b.reapDeadNodes()).toEqual([]);
+          return Date.now() > until;
+        },
+        'two TTLs',
+        10000,
+        50,
+      );
       expect(await b.isOnline(r, 'u1')).toBe(true);
       expect(reported).toEqual([]);
     });

@@ -37,9 +37,7 @@ function limiterContract(name: string, make: (rule: { points: number; durationSe
       await limiter.consume('b');
       expect((await rejection(limiter.consume('a'))).code).toBe('rate_limited');
       expect((await rejection(limiter.consume('b'))).code).toBe('rate_limited');
-      expect((await rejection(make({ points: 2, durationSec: 30, keyPrefix: `test-rl-${randomUUID()}` }).consume('c', 3))).code).toBe(
-        'rate_limited',
-      );
+      expect((await rejection(make({ points: 2, durationSec: 30, keyPrefix: `test-rl-${randomUUID()}` }).consume('c', 3))).code).toBe('rate_limited');
     });
   });
 }

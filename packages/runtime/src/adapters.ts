@@ -65,9 +65,7 @@ export async function openAdapters(config: Config, deps: { logger: Logger; metri
   const bus = redis
     ? createRedisBus(redis.commands, redis.busSub, { channelPrefix: keys.bus, onError: (err: unknown) => logger.debug({ err }, 'bus message dropped') })
     : createMemoryBus();
-  const seq = redis
-    ? coalesceSeqReservations(createRedisSeqAllocator(redis.commands, { keyPrefix: keys.seq, loadMax }))
-    : createMemorySeqAllocator(loadMax);
+  const seq = redis ? coalesceSeqReservations(createRedisSeqAllocator(redis.commands, { keyPrefix: keys.seq, loadMax })) : createMemorySeqAllocator(loadMax);
   /** Cluster-wide in Redis, per process when embedded; each budget under its own key prefix. */
   const limiterFor = (rule: RateLimitRule, name: string) => {
     const named = { ...rule, keyPrefix: keys.rateLimit(name) };
@@ -93,7 +91,9 @@ export async function openAdapters(config: Config, deps: { logger: Logger; metri
     limits,
     tokens,
     ...(appTokens ? { appTokens } : {}),
-    ...(redis ? { redis: { pub: redis.commands, sub: redis.adapterSub, adapterPrefix: keys.socketIoAdapter, cluster: config.redisClusterNodes.length > 0 } } : {}),
+    ...(redis
+      ? { redis: { pub: redis.commands, sub: redis.adapterSub, adapterPrefix: keys.socketIoAdapter, cluster: config.redisClusterNodes.length > 0 } }
+      : {}),
     async ready() {
       try {
         await store.ping();

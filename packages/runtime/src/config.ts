@@ -13,9 +13,7 @@ const rateRule = z
     return { points, durationSec };
   });
 
-const flag = z
-  .enum(['on', 'off', 'true', 'false', '1', '0'])
-  .transform((v) => v === 'on' || v === 'true' || v === '1');
+const flag = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
 
 /** Every environment variable a node reads, with its default. Parsed once at start. */
 const envSchema = z.object({
@@ -27,10 +25,18 @@ const envSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   REDIS_CLUSTER_NODES: z.string().optional(),
   /** Namespace of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('chat'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/)
+    .default('chat'),
   TOKEN_SECRET: z.string().min(32, 'TOKEN_SECRET must be at least 32 characters').optional(),
   /** At most 30 days: a leaked token must not be good forever. */
-  TOKEN_TTL_SEC: z.coerce.number().int().positive().max(30 * 24 * 3600, 'TOKEN_TTL_SEC must be at most 2592000 (30 days)').default(24 * 3600),
+  TOKEN_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(30 * 24 * 3600, 'TOKEN_TTL_SEC must be at most 2592000 (30 days)')
+    .default(24 * 3600),
   /** `off`: only app users (APP_JWT_*) get sessions; nickname sessions are refused with `forbidden`. */
   GUEST_SESSIONS: flag.default(true),
   /** App-issued identity: HS256 secret (>= 32 characters) or a PEM public key (RS256/ES256) for `POST /api/v1/sessions/exchange`. */
@@ -71,7 +77,11 @@ const envSchema = z.object({
   /** Messages one handshake or `join` with `afterSeq` replays at most; past it the client pages with history. */
   RESUME_MAX: z.coerce.number().int().min(0).max(100_000).default(1000),
   /** Bytes waiting for one client past which its connection is closed (it stopped reading). */
-  CLIENT_QUEUE_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  CLIENT_QUEUE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   GROUP_COMMIT: flag.default(true),
   GROUP_COMMIT_MAX_DELAY_MS: z.coerce.number().int().min(0).max(100).default(0),
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(256),
@@ -127,7 +137,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.APP_JWT_SECRET && e.APP_JWT_PUBLIC_KEY) {
     throw new Error('invalid configuration:\n  APP_JWT_SECRET, APP_JWT_PUBLIC_KEY: set one of them, not both');
   }
-  const serverApiKeys = (e.SERVER_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const serverApiKeys = (e.SERVER_API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   if (serverApiKeys.some((k) => k.length < 32)) {
     throw new Error('invalid configuration:\n  SERVER_API_KEYS: every key must be at least 32 characters');
   }

@@ -5,7 +5,15 @@ const SECRET = 's'.repeat(32);
 describe('loadConfig', () => {
   test('nothing configured is the embedded default', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 8080, clustered: false, TRUST_PROXY_HOPS: 0, METRICS_PORT: 9464, METRICS_HOST: '127.0.0.1', GUEST_SESSIONS: true, serverApiKeys: [] });
+    expect(c).toMatchObject({
+      PORT: 8080,
+      clustered: false,
+      TRUST_PROXY_HOPS: 0,
+      METRICS_PORT: 9464,
+      METRICS_HOST: '127.0.0.1',
+      GUEST_SESSIONS: true,
+      serverApiKeys: [],
+    });
     expect(c.appJwt).toBeUndefined();
     expect(c.HISTORY_RATE_LIMIT).toEqual({ points: 10, durationSec: 1 });
   });

@@ -60,7 +60,10 @@ export function messageQueries(knex: Knex): MessageQueries {
       if (query.after !== undefined) {
         assertSeq('after', query.after);
         // Forward: the oldest `limit` above `after`, one more to tell whether a newer page exists.
-        const rows = await q.andWhere('seq', '>', query.after).orderBy('seq', 'asc').limit(limit + 1);
+        const rows = await q
+          .andWhere('seq', '>', query.after)
+          .orderBy('seq', 'asc')
+          .limit(limit + 1);
         return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit };
       }
       if (query.before !== undefined) {
@@ -77,11 +80,7 @@ export function messageQueries(knex: Knex): MessageQueries {
     async range(roomId, afterSeq, uptoSeq) {
       assertSeq('afterSeq', afterSeq);
       assertSeq('uptoSeq', uptoSeq);
-      const rows = await messages()
-        .where({ room_id: roomId })
-        .andWhere('seq', '>', afterSeq)
-        .andWhere('seq', '<=', uptoSeq)
-        .orderBy('seq', 'asc');
+      const rows = await messages().where({ room_id: roomId }).andWhere('seq', '>', afterSeq).andWhere('seq', '<=', uptoSeq).orderBy('seq', 'asc');
       return rows.map(toMessage);
     },
 

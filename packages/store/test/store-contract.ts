@@ -125,7 +125,14 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
         const nick = uniq('nick');
         const { guest, created } = await store.createGuest(nick, 0, 'h'.repeat(64), now);
         expect(created).toBe(true);
-        expect(guest).toEqual({ id: expect.stringMatching(/^user_[0-9a-f]{32}$/), nickName: nick, headNum: 0, createdAt: now, updatedAt: now, keyHash: 'h'.repeat(64) });
+        expect(guest).toEqual({
+          id: expect.stringMatching(/^user_[0-9a-f]{32}$/),
+          nickName: nick,
+          headNum: 0,
+          createdAt: now,
+          updatedAt: now,
+          keyHash: 'h'.repeat(64),
+        });
         await expect(store.findGuestByNick(nick)).resolves.toEqual(guest);
         const { keyHash: _hidden, ...view } = guest;
         await expect(store.getUser(guest.id)).resolves.toEqual(view);
@@ -147,7 +154,10 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
         const { guest } = await store.createGuest(nick, 0, 'a'.repeat(64), now);
         await fixture.knex('users').where({ id: guest.id }).update({ key_hash: null });
         await expect(store.findGuestByNick(nick)).resolves.not.toHaveProperty('keyHash');
-        const results = await Promise.all([store.setGuestKeyIfMissing(guest.id, 'b'.repeat(64), now), store.setGuestKeyIfMissing(guest.id, 'c'.repeat(64), now)]);
+        const results = await Promise.all([
+          store.setGuestKeyIfMissing(guest.id, 'b'.repeat(64), now),
+          store.setGuestKeyIfMissing(guest.id, 'c'.repeat(64), now),
+        ]);
         expect(results.filter(Boolean)).toHaveLength(1);
         expect(await store.setGuestKeyIfMissing(guest.id, 'd'.repeat(64), now)).toBe(false);
       });
@@ -179,7 +189,14 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
         const name = uniq('private');
         const made = await store.createRoom(name, { visibility: 'private', ownerId: 'user_owner' }, now);
         expect(made.created).toBe(true);
-        expect(made.room).toEqual({ id: expect.stringMatching(/^room_[0-9a-f]{32}$/), name, status: 'active', createdAt: now, visibility: 'private', ownerId: 'user_owner' });
+        expect(made.room).toEqual({
+          id: expect.stringMatching(/^room_[0-9a-f]{32}$/),
+          name,
+          status: 'active',
+          createdAt: now,
+          visibility: 'private',
+          ownerId: 'user_owner',
+        });
         await expect(store.findRoomByName(name)).resolves.toEqual(made.room);
         const again = await store.createRoom(name, { visibility: 'public', ownerId: 'user_other' }, now);
         expect(again).toEqual({ room: made.room, created: false });
@@ -348,9 +365,7 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       test('hostile-looking text and emoji are stored verbatim', async () => {
         const room = roomId();
         const contents = ["'; DROP TABLE messages; --", '<script>alert(1)</script>', '😀', 'a\\b "q" `x` %_ \u0000 é'];
-        const batch = contents.map((content, i) =>
-          msg(room, i + 1, { content, nickName: i === 2 ? '😀🎉' : "o'brien", clientMsgId: `'; --${i}` }),
-        );
+        const batch = contents.map((content, i) => msg(room, i + 1, { content, nickName: i === 2 ? '😀🎉' : "o'brien", clientMsgId: `'; --${i}` }));
         await store.appendMessages(batch);
         await expect(store.range(room, 0, 10)).resolves.toEqual(batch);
         await expect(store.findByClientMsgId(room, 'user_a', "'; --0")).resolves.toEqual(batch[0]);

@@ -1,12 +1,5 @@
 import { Router } from 'express';
-import {
-  ChatError,
-  parseOrThrow,
-  seedCreateChatroomSchema,
-  seedRoomInfoSchema,
-  seedUserInfoSchema,
-  seedValidateSchema,
-} from '@chat/protocol';
+import { ChatError, parseOrThrow, seedCreateChatroomSchema, seedRoomInfoSchema, seedUserInfoSchema, seedValidateSchema } from '@chat/protocol';
 import type { ChatService } from '@chat/chat';
 import { bearerToken } from './auth';
 import { clientKey } from './client-key';

@@ -8,10 +8,7 @@ import type { QueuedConnection } from './slow-consumers';
 const CONNECTION_SWEEP_MS = 1000;
 
 /** The node's sweep over its sockets: expired sessions end, connections whose client stopped reading are cut. */
-export function sweepSockets(
-  sockets: { values(): Iterable<ChatSocket> },
-  opts: { maxQueuedBytes: number; metrics: Metrics; logger: Logger },
-): ConnectionSweep {
+export function sweepSockets(sockets: { values(): Iterable<ChatSocket> }, opts: { maxQueuedBytes: number; metrics: Metrics; logger: Logger }): ConnectionSweep {
   return startConnectionSweep<ChatSocket>({
     sockets: () => sockets.values(),
     connOf: (socket) => socket.conn as unknown as QueuedConnection,

@@ -55,7 +55,8 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
     source: { range: chat.range, after: chat.messagesAfter, highestSeq: chat.highestSeq, members: chat.onlineMembers },
     sockets,
     ...deps.delivery,
-    onRevoked: (roomId, userId) => void rooms.revoke(sockets.in(roomId), roomId, userId).catch((err: unknown) => logger.warn({ err, roomId }, 'revoking access failed')),
+    onRevoked: (roomId, userId) =>
+      void rooms.revoke(sockets.in(roomId), roomId, userId).catch((err: unknown) => logger.warn({ err, roomId }, 'revoking access failed')),
     observer: deliveryObserver(metrics, logger),
   });
   const rooms = createSocketRooms({

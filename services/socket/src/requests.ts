@@ -19,42 +19,62 @@ export function registerRequests(socket: ChatSocket, deps: RequestDeps): void {
   const { chat, rooms } = deps;
   const ctx = { logger: deps.logger, onError: deps.onError };
 
-  onRequest(socket, EVENTS.message, async (payload) => {
-    const req = parseOrThrow(sendMessageSchema, payload);
-    assertContent(req.content);
-    rooms.requireJoined(socket, req.roomId);
-    const started = process.hrtime.bigint();
-    const message = await chat.send(socket.data.user, req);
-    deps.onAck(Number(process.hrtime.bigint() - started) / 1e9);
-    return { message };
-  }, ctx);
+  onRequest(
+    socket,
+    EVENTS.message,
+    async (payload) => {
+      const req = parseOrThrow(sendMessageSchema, payload);
+      assertContent(req.content);
+      rooms.requireJoined(socket, req.roomId);
+      const started = process.hrtime.bigint();
+      const message = await chat.send(socket.data.user, req);
+      deps.onAck(Number(process.hrtime.bigint() - started) / 1e9);
+      return { message };
+    },
+    ctx,
+  );
 
-  onRequest(socket, EVENTS.history, async (payload) => {
-    const req = parseOrThrow(historyRequestSchema, payload);
-    rooms.requireJoined(socket, req.roomId);
-    // One page at a time per connection: a page is up to 200 messages.
-    if (socket.data.historyBusy) throw new ChatError('rate_limited', 'Wait for the answer to the previous history request.', 1);
-    socket.data.historyBusy = true;
-    try {
-      return await chat.history(socket.data.user, req);
-    } finally {
-      socket.data.historyBusy = false;
-    }
-  }, ctx);
+  onRequest(
+    socket,
+    EVENTS.history,
+    async (payload) => {
+      const req = parseOrThrow(historyRequestSchema, payload);
+      rooms.requireJoined(socket, req.roomId);
+      // One page at a time per connection: a page is up to 200 messages.
+      if (socket.data.historyBusy) throw new ChatError('rate_limited', 'Wait for the answer to the previous history request.', 1);
+      socket.data.historyBusy = true;
+      try {
+        return await chat.history(socket.data.user, req);
+      } finally {
+        socket.data.historyBusy = false;
+      }
+    },
+    ctx,
+  );
 
-  onRequest(socket, EVENTS.join, async (payload) => {
-    const { roomId, afterSeq } = parseOrThrow(joinRequestSchema, payload);
-    // Before the membership is recorded, so that a refused join leaves nothing behind.
-    rooms.assertRoomSlot(socket, roomId);
-    await chat.chargeJoin(socket.data.user);
-    await chat.admit(roomId, socket.data.user);
-    // With afterSeq the ack comes after what the socket missed was sent: {resumed, newestSeq}.
-    return rooms.join(socket, roomId, afterSeq);
-  }, ctx);
+  onRequest(
+    socket,
+    EVENTS.join,
+    async (payload) => {
+      const { roomId, afterSeq } = parseOrThrow(joinRequestSchema, payload);
+      // Before the membership is recorded, so that a refused join leaves nothing behind.
+      rooms.assertRoomSlot(socket, roomId);
+      await chat.chargeJoin(socket.data.user);
+      await chat.admit(roomId, socket.data.user);
+      // With afterSeq the ack comes after what the socket missed was sent: {resumed, newestSeq}.
+      return rooms.join(socket, roomId, afterSeq);
+    },
+    ctx,
+  );
 
-  onRequest(socket, EVENTS.leave, async (payload) => {
-    const { roomId } = parseOrThrow(roomRefSchema, payload);
-    rooms.requireJoined(socket, roomId);
-    await rooms.leave(socket, roomId);
-  }, ctx);
+  onRequest(
+    socket,
+    EVENTS.leave,
+    async (payload) => {
+      const { roomId } = parseOrThrow(roomRefSchema, payload);
+      rooms.requireJoined(socket, roomId);
+      await rooms.leave(socket, roomId);
+    },
+    ctx,
+  );
 }

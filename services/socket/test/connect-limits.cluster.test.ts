@@ -29,10 +29,9 @@ test('the open-connection cap is per node, the handshake budget is per user acro
   onS2.close();
   (await connectWhenFree(nodes.s1, s.token)).close(); // 3 of 3
 
-  const refusal = await waitUntil(
-    () => connectError(nodes.s2.url, { token: s.token }).then((code) => (code === 'limit_exceeded' ? undefined : code)),
-    { what: 'a refusal other than the cap' },
-  );
+  const refusal = await waitUntil(() => connectError(nodes.s2.url, { token: s.token }).then((code) => (code === 'limit_exceeded' ? undefined : code)), {
+    what: 'a refusal other than the cap',
+  });
   expect(refusal).toBe('rate_limited');
   // Another user's budget is untouched.
   const other = await newSession(nodes.api.url);

@@ -82,8 +82,7 @@ test.each(['handshake', 'join'] as const)('sockets that disconnect while joining
     },
     { timeoutMs: 10_000, what: 'socket-1 to hold no socket and no room of the test' },
   );
-  const online = async () =>
-    Promise.all(sessions.map(async (s) => (await request(apiUrl, 'GET', `/api/v1/rooms/${s.roomId}`)).body.online as number));
+  const online = async () => Promise.all(sessions.map(async (s) => (await request(apiUrl, 'GET', `/api/v1/rooms/${s.roomId}`)).body.online as number));
   const ghosts = async () => (await online()).filter((n) => n > 0).length;
   // Read only once the node has answered later requests that queue behind the ones in flight, and
   // again after another: the count is 0, and stays 0.

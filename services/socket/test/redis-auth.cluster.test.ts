@@ -24,7 +24,12 @@ afterAll(async () => {
 });
 
 test('nodes with the user and password serve; anonymous access is refused by Redis itself', async () => {
-  const nodes = await startLocalInProcessNodes('redisauth', { REDIS_URL: redis.url, REDIS_USERNAME: 'chat', REDIS_PASSWORD: 's3cret-pass', LOG_LEVEL: 'silent' });
+  const nodes = await startLocalInProcessNodes('redisauth', {
+    REDIS_URL: redis.url,
+    REDIS_USERNAME: 'chat',
+    REDIS_PASSWORD: 's3cret-pass',
+    LOG_LEVEL: 'silent',
+  });
   try {
     expect((await request(nodes.s1.url, 'GET', '/readyz')).status).toBe(200);
     const { sa, a, b } = await nodes.pairAcrossNodes();

@@ -37,10 +37,15 @@ test('with Redis down every node answers /readyz 503 and sends are refused with 
     // A send is refused within seconds: each Redis command of a node gives up after 3 s
     // (before, the client's reconnect retries held it for tens of seconds).
     const sent = await Promise.all(
-      ([
-        [a, 'socket-1'],
-        [b, 'socket-2'],
-      ] as const).map(async ([client, node]) => ({ node, ack: await client.request('message', { roomId: sa.roomId, content: `while Redis is down, from ${node}` }, 8_000) })),
+      (
+        [
+          [a, 'socket-1'],
+          [b, 'socket-2'],
+        ] as const
+      ).map(async ([client, node]) => ({
+        node,
+        ack: await client.request('message', { roomId: sa.roomId, content: `while Redis is down, from ${node}` }, 8_000),
+      })),
     );
     const refused = { ok: false, error: { code: 'unavailable', message: expect.any(String) } };
     expect(sent).toEqual([
@@ -54,7 +59,9 @@ test('with Redis down every node answers /readyz 503 and sends are refused with 
   await waitUntil(async () => (await readiness()).every((s) => s === 200), { timeoutMs: 15_000, what: '/readyz 200 again' });
   const again = await waitUntil(
     async () => {
-      const ack = await a.request<{ message: ChatMessage }>('message', { roomId: sa.roomId, content: 'Redis is back', clientMsgId: 'back' }, 5000).catch(() => undefined);
+      const ack = await a
+        .request<{ message: ChatMessage }>('message', { roomId: sa.roomId, content: 'Redis is back', clientMsgId: 'back' }, 5000)
+        .catch(() => undefined);
       return ack?.ok ? ack.message : undefined;
     },
     { timeoutMs: 20_000, what: 'a send acked again' },

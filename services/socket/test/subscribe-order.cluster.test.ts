@@ -37,7 +37,16 @@ function otherWriter() {
 }
 
 function fakeMessage(roomId: string, seq: number): ChatMessage {
-  return { id: `other-${seq}`, roomId, seq, userId: 'other', nickName: 'other', content: `from the other writer ${seq}`, sentAt: new Date().toISOString(), kind: 'user' };
+  return {
+    id: `other-${seq}`,
+    roomId,
+    seq,
+    userId: 'other',
+    nickName: 'other',
+    content: `from the other writer ${seq}`,
+    sentAt: new Date().toISOString(),
+    kind: 'user',
+  };
 }
 
 test('the first two messages after a node subscribes are delivered in seq order, although the later one arrives first', async () => {

@@ -7,7 +7,6 @@ import { connect, connectError, createClientPool, newSession, request, waitUntil
 import { startStandalone } from '../src';
 import { embeddedWith } from './targets';
 
-
 const pool = createClientPool();
 afterEach(() => pool.closeAll());
 
@@ -20,7 +19,13 @@ describe('per-address limits at the socket node', () => {
     await pool.open(t.url, { token: users[1]!.token });
     expect(await connectError(t.url, { token: users[2]!.token })).toBe('limit_exceeded');
     first.close();
-    await waitUntil(() => connect(t.url, { token: users[2]!.token }).then((c) => (c.close(), true)).catch(() => false), { what: 'a slot after a close' });
+    await waitUntil(
+      () =>
+        connect(t.url, { token: users[2]!.token })
+          .then((c) => (c.close(), true))
+          .catch(() => false),
+      { what: 'a slot after a close' },
+    );
   });
 
   test('handshakes of one address past CONNECT_ADDRESS_RATE_LIMIT are rate_limited, whoever the users are', async () => {
@@ -28,7 +33,12 @@ describe('per-address limits at the socket node', () => {
     const users = await Promise.all([0, 1, 2, 3, 4].map(() => newSession(t.url)));
     const outcomes: string[] = [];
     for (const u of users) {
-      outcomes.push(await connect(t.url, { token: u.token }).then((c) => (c.close(), 'ok'), (err: Error) => err.message));
+      outcomes.push(
+        await connect(t.url, { token: u.token }).then(
+          (c) => (c.close(), 'ok'),
+          (err: Error) => err.message,
+        ),
+      );
     }
     expect(outcomes.filter((o) => o === 'rate_limited').length).toBeGreaterThanOrEqual(1);
     expect(outcomes.filter((o) => o !== 'ok' && o !== 'rate_limited')).toEqual([]);
@@ -39,11 +49,20 @@ describe('per-address limits at the socket node', () => {
     const opened: string[] = [];
     for (const [i, u] of users.entries()) {
       if (!u) continue;
-      const socket = io(t.url, { path: SOCKET_PATH, auth: { token: u.token }, transports: ['polling'], reconnection: false, forceNew: true, extraHeaders: { 'x-forwarded-for': `10.0.0.${i + 1}` } });
-      opened.push(await new Promise<string>((resolve) => {
-        socket.once('connect', () => resolve('ok'));
-        socket.once('connect_error', (err) => resolve(err.message));
-      }));
+      const socket = io(t.url, {
+        path: SOCKET_PATH,
+        auth: { token: u.token },
+        transports: ['polling'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: { 'x-forwarded-for': `10.0.0.${i + 1}` },
+      });
+      opened.push(
+        await new Promise<string>((resolve) => {
+          socket.once('connect', () => resolve('ok'));
+          socket.once('connect_error', (err) => resolve(err.message));
+        }),
+      );
       socket.disconnect();
     }
     // Whatever it claims, every handshake counts against 127.0.0.1, whose budget the tests above spent.
@@ -57,7 +76,10 @@ describe('session budgets per address', () => {
   test('a client-sent X-Forwarded-For (any address, private or public) does not buy new session budgets', async () => {
     const statuses: number[] = [];
     for (const xff of ['203.0.113.7', '10.0.0.7', '192.168.1.7', '198.51.100.7, 10.0.0.8']) {
-      const r = await request(t.url, 'POST', '/api/v1/sessions', { json: { nickName: `n-${Math.random().toString(36).slice(2, 10)}`, chatroomName: 'xff' }, headers: { 'x-forwarded-for': xff } });
+      const r = await request(t.url, 'POST', '/api/v1/sessions', {
+        json: { nickName: `n-${Math.random().toString(36).slice(2, 10)}`, chatroomName: 'xff' },
+        headers: { 'x-forwarded-for': xff },
+      });
       statuses.push(r.status);
     }
     expect(statuses).toEqual([201, 201, 201, 429]);

@@ -6,8 +6,7 @@ type ChatMessage = TestClient['messages'][number];
 
 /** Whether the client has seen the user online, from a full list or a diff. */
 const knows = (client: TestClient, userId: string): boolean =>
-  client.members.some((u) => u.members.some((m) => m.userId === userId)) ||
-  client.membersDiffs.some((d) => d.joined.some((m) => m.userId === userId));
+  client.members.some((u) => u.members.some((m) => m.userId === userId)) || client.membersDiffs.some((d) => d.joined.some((m) => m.userId === userId));
 
 /**
  * Big rooms (here: above 2 online users). Join and leave announcements stop
@@ -26,13 +25,13 @@ describe('big rooms (ANNOUNCE_MAX_MEMBERS=2, MEMBERS_FULL_LIST_MAX=2)', () => {
     await target.close();
   });
 
-  const isSystem = (event: 'join' | 'leave', userId: string) => (m: ChatMessage) =>
-    m.kind === 'system' && m.event === event && m.userId === userId;
+  const isSystem = (event: 'join' | 'leave', userId: string) => (m: ChatMessage) => m.kind === 'system' && m.event === event && m.userId === userId;
 
   test('joins and leaves are announced up to 2 online users; beyond that they show in members only', async () => {
     const room = `big-${randomSuffix()}`;
     const sessions = [];
-    for (const nickName of ['ann', 'bob', 'cyd', 'dan']) sessions.push(await newSession(target.url, { chatroomName: room, nickName: `${nickName}-${randomSuffix()}` }));
+    for (const nickName of ['ann', 'bob', 'cyd', 'dan'])
+      sessions.push(await newSession(target.url, { chatroomName: room, nickName: `${nickName}-${randomSuffix()}` }));
     const [a, b, c, d] = sessions as Array<(typeof sessions)[0]> as [(typeof sessions)[0], (typeof sessions)[0], (typeof sessions)[0], (typeof sessions)[0]];
 
     const ca = await connect(target.url, { token: a.token, roomId: a.roomId });

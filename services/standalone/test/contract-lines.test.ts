@@ -17,7 +17,8 @@ afterEach(() => pool.closeAll());
 function expectCleanError(error: unknown, code: string, leaks: RegExp[]): void {
   expect(error).toEqual({ code, message: expect.any(String) });
   const text = JSON.stringify(error);
-  for (const leak of [/\bat \S+:\d+/, /\.(ts|js):\d+/, /\bER_[A-Z_]+/, /\b(select|insert|update|delete) .*\bfrom\b|\binsert into\b/i, ...leaks]) expect(text).not.toMatch(leak);
+  for (const leak of [/\bat \S+:\d+/, /\.(ts|js):\d+/, /\bER_[A-Z_]+/, /\b(select|insert|update|delete) .*\bfrom\b|\binsert into\b/i, ...leaks])
+    expect(text).not.toMatch(leak);
 }
 
 describe('SESSION_RATE_LIMIT', () => {
@@ -48,7 +49,9 @@ describe('CORS_ORIGINS', () => {
     expect(acao(await request(t.url, 'GET', '/api/v1/rooms/count', { headers: { origin: allowed } }))).toBe(allowed);
     expect(acao(await request(t.url, 'GET', '/api/v1/rooms/count', { headers: { origin: other } }))).toBeNull();
     const preflight = (origin: string) =>
-      request(t.url, 'OPTIONS', '/api/v1/sessions', { headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+      request(t.url, 'OPTIONS', '/api/v1/sessions', {
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
     expect(acao(await preflight(allowed))).toBe(allowed);
     expect(acao(await preflight(other))).toBeNull();
   });
@@ -131,7 +134,9 @@ describe('GROUP_COMMIT=off', () => {
     for (const c of clients) await c.waitForMembers((u) => u.members.length === 3, 'all three online');
     const before = await batches();
     const acks = await Promise.all(
-      clients.flatMap((c, i) => Array.from({ length: 20 }, (_, k) => c.request<{ message: ChatMessage }>('message', { roomId: first.roomId, content: `g${i}-${k}` }, 15_000))),
+      clients.flatMap((c, i) =>
+        Array.from({ length: 20 }, (_, k) => c.request<{ message: ChatMessage }>('message', { roomId: first.roomId, content: `g${i}-${k}` }, 15_000)),
+      ),
     );
     const sent = acks.map((r) => {
       if (!r.ok) throw new Error(JSON.stringify(r.error));
@@ -148,7 +153,10 @@ describe('GROUP_COMMIT=off', () => {
     }
     const after = await batches();
     expect(after.count - before.count).toBeGreaterThanOrEqual(sent.length);
-    expect({ messages: after.sum - before.sum, batchesOfOne: after.ofOne - before.ofOne }).toEqual({ messages: after.count - before.count, batchesOfOne: after.count - before.count });
+    expect({ messages: after.sum - before.sum, batchesOfOne: after.ofOne - before.ofOne }).toEqual({
+      messages: after.count - before.count,
+      batchesOfOne: after.count - before.count,
+    });
   });
 });
 
@@ -236,7 +244,15 @@ describe('a draining node', () => {
   test('/readyz is 503 while a graceful stop is in progress (here held up by a commit waiting on a table lock)', async () => {
     const db = await tempMysqlDatabase('chat_drain');
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-drain-'));
-    const node = await startStandalone({ PORT: '0', HOST: '127.0.0.1', METRICS_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', TOKEN_SECRET: TEST_SECRET, MYSQL_URL: db.url });
+    const node = await startStandalone({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      TOKEN_SECRET: TEST_SECRET,
+      MYSQL_URL: db.url,
+    });
     const locker = await mysql.createConnection(db.url);
     let closing: Promise<void> | undefined;
     try {

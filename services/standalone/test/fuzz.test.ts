@@ -63,13 +63,22 @@ const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('v'), { maxLength: 8 }),
-    fc.dictionary(fc.oneof(nasty(), fc.constantFrom('roomId', 'content', 'nickName', 'chatroomName', 'userId', 'before', 'after', 'limit', 'visibility', 'as', 'kind')), tie('v'), { maxKeys: 6 }),
+    fc.dictionary(
+      fc.oneof(nasty(), fc.constantFrom('roomId', 'content', 'nickName', 'chatroomName', 'userId', 'before', 'after', 'limit', 'visibility', 'as', 'kind')),
+      tie('v'),
+      { maxKeys: 6 },
+    ),
   ),
 })).v;
 
 /** Bodies shaped like the real ones, with fields replaced by anything. */
 const body = (fields: string[]) =>
-  fc.oneof(value, fc.record(Object.fromEntries(fields.map((f) => [f, value])), { requiredKeys: [] }), fc.constant(deep(2000)), fc.constant(Array.from({ length: 20_000 }, () => 0)));
+  fc.oneof(
+    value,
+    fc.record(Object.fromEntries(fields.map((f) => [f, value])), { requiredKeys: [] }),
+    fc.constant(deep(2000)),
+    fc.constant(Array.from({ length: 20_000 }, () => 0)),
+  );
 
 function deep(n: number): unknown {
   let v: unknown = 'x';
@@ -84,7 +93,10 @@ function expectDocumented(reply: { status: number; body: unknown }, seed: boolea
   expect(STATUSES.has(reply.status)).toBe(true);
   expect(reply.status).not.toBe(500);
   if (reply.status < 400) return;
-  const error = (seed ? (reply.body as { success: boolean; error: unknown }).error : (reply.body as { error: unknown }).error) as { code: string; message: string };
+  const error = (seed ? (reply.body as { success: boolean; error: unknown }).error : (reply.body as { error: unknown }).error) as {
+    code: string;
+    message: string;
+  };
   expect(ERROR_CODES).toContain(error.code);
   expect(typeof error.message).toBe('string');
   expect(JSON.stringify(reply.body)).not.toMatch(/\bat .+\.(ts|js):\d+|SELECT |INSERT |sqlite|mysql|ER_[A-Z_]+/i);
@@ -92,7 +104,9 @@ function expectDocumented(reply: { status: number; body: unknown }, seed: boolea
 
 /** Percent-encodes every byte but the unreserved ones (lone surrogates included, as UTF-8 would carry them). */
 const encodeSegment = (s: string): string =>
-  [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
+  [...Buffer.from(s, 'utf8')]
+    .map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`))
+    .join('');
 
 /** A path segment: nasty text, well-formed ids, and raw malformed %-escapes. */
 const segment = fc.oneof(

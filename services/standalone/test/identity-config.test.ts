@@ -3,7 +3,6 @@ import { SignJWT, importPKCS8 } from 'jose';
 import { appToken, newSession, randomSuffix, request } from '@chat/testkit';
 import { embeddedWith } from './targets';
 
-
 describe('without app identity and server keys configured', () => {
   const t = embeddedWith({ APP_JWT_SECRET: '', SERVER_API_KEYS: '' });
 
@@ -40,7 +39,12 @@ describe.each([
   const keys = makeKeys();
   const pem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   // As an environment usually carries it: on one line with literal \n.
-  const t = embeddedWith({ APP_JWT_SECRET: '', APP_JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n'), APP_JWT_ISSUER: 'https://app.example', APP_JWT_AUDIENCE: 'chat' });
+  const t = embeddedWith({
+    APP_JWT_SECRET: '',
+    APP_JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n'),
+    APP_JWT_ISSUER: 'https://app.example',
+    APP_JWT_AUDIENCE: 'chat',
+  });
 
   async function sign(claims: Record<string, unknown>, opts: { iss?: string; aud?: string } = {}): Promise<string> {
     const key = await importPKCS8(keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), alg);

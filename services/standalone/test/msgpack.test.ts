@@ -3,7 +3,6 @@ import { connect, connectError, createClientPool, newSession, request, waitUntil
 import type { TestClient } from '@chat/testkit';
 import { embeddedTarget } from './targets';
 
- 
 const msgpackParser = require('socket.io-msgpack-parser') as unknown;
 
 /** The internals of socket.io-client's Socket used to send a packet its API refuses to send (a reserved event name). */
@@ -50,7 +49,10 @@ describe('SOCKET_PARSER=msgpack', () => {
     const c = await pool.open(t.url, { token: a.token, roomId: a.roomId, parser: msgpackParser });
     await c.waitForMembers((u) => u.members.some((m) => m.userId === a.userId), 'online');
     for (const event of ['disconnect', 'disconnecting', 'error', 'connect', 'newListener', 'removeListener']) {
-      expect({ event, reply: await rawRequest(c, event, { reason: 'forged' }) }).toEqual({ event, reply: { ok: false, error: { code: 'bad_request', message: expect.any(String) } } });
+      expect({ event, reply: await rawRequest(c, event, { reason: 'forged' }) }).toEqual({
+        event,
+        reply: { ok: false, error: { code: 'bad_request', message: expect.any(String) } },
+      });
     }
     // Still connected, still in the room and online, still holding its one connection slot.
     expect(c.socket.connected).toBe(true);

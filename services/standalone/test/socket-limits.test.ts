@@ -1,7 +1,6 @@
 import { connect, connectError, createClientPool, newSession, waitUntil, withTimeout } from '@chat/testkit';
 import { embeddedWith } from './targets';
 
-
 /** Per-connection limits that keep one socket from holding the node's resources (bus subscriptions, presence). */
 describe('per-connection limits', () => {
   const t = embeddedWith({ ROOMS_PER_SOCKET_MAX: '3', CONNECTIONS_PER_USER_MAX: '2', CONNECT_RATE_LIMIT: '4/60' });

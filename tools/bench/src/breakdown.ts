@@ -23,7 +23,9 @@ export async function breakdownBenchmark(): Promise<string> {
     const sockets = d.cluster.nodes.filter((n) => n.kind === 'socket');
     const scrapeAll = async () => (await Promise.all(sockets.map(async (n) => (await fetch(`${n.metricsUrl}/metrics`)).text()))).join('\n');
     const fsyncs = async () => {
-      const [rows] = (await admin.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_data_fsyncs', 'Innodb_os_log_fsyncs', 'Com_insert')")) as unknown as [Array<{ Variable_name: string; Value: string }>];
+      const [rows] = (await admin.query(
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_data_fsyncs', 'Innodb_os_log_fsyncs', 'Com_insert')",
+      )) as unknown as [Array<{ Variable_name: string; Value: string }>];
       return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
     };
     let before: Promise<[string, Record<string, number>]> | undefined;
@@ -42,7 +44,7 @@ export async function breakdownBenchmark(): Promise<string> {
       },
     });
     const [afterText, afterDb] = await Promise.all([scrapeAll(), fsyncs()]);
-    const [beforeText, beforeDb] = await (before ?? Promise.all([afterText, afterDb]));
+    const [beforeText, beforeDb] = before ? await before : [afterText, afterDb];
     const window = (name: string, labels: Record<string, string> = {}) => minus(histogram(afterText, name, labels), histogram(beforeText, name, labels));
     const step = report.steps.at(-1)!;
     const stages: Array<[string, Buckets]> = [
@@ -71,7 +73,14 @@ Clients saw: ack p50 ${fmt(step.ack.p50)} / p99 ${fmt(step.ack.p99)} ms, end-to-
 
 ${table(
   ['stage', 'count', 'p50 ms', 'p99 ms', 'mean ms', 'total s'],
-  stages.map(([name, b]) => [name, int(count(b)), fmt(quantile(b, 0.5) * 1000, 2), fmt(quantile(b, 0.99) * 1000, 2), fmt((b.sum / Math.max(1, count(b))) * 1000, 2), fmt(b.sum, 2)]),
+  stages.map(([name, b]) => [
+    name,
+    int(count(b)),
+    fmt(quantile(b, 0.5) * 1000, 2),
+    fmt(quantile(b, 0.99) * 1000, 2),
+    fmt((b.sum / Math.max(1, count(b))) * 1000, 2),
+    fmt(b.sum, 2),
+  ]),
 )}
 
 MariaDB over the window: ${int(inserts)} INSERT statements for ${int(step.sent)} messages (${fmt(step.sent / Math.max(1, inserts), 2)} messages per group), ${int(logFsyncs)} redo-log fsyncs.

@@ -123,10 +123,18 @@ function summarize(step: (typeof COMPARE_STEPS)[number], report: LoadReport): St
 function stepTable(steps: StepResult[]): string {
   return table(
     ['step', 'msg/s/room', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'lost', 'order violations', 'duplicates'],
-    steps.map((s) => [s.name, fmt(s.ratePerRoom, 0), int(s.deliveriesPerSec), fmt(s.e2eP50), fmt(s.e2eP99), fmt(s.ackP99), `${s.lost}`, `${s.orderViolations}`, `${s.duplicates}`]),
+    steps.map((s) => [
+      s.name,
+      fmt(s.ratePerRoom, 0),
+      int(s.deliveriesPerSec),
+      fmt(s.e2eP50),
+      fmt(s.e2eP99),
+      fmt(s.ackP99),
+      `${s.lost}`,
+      `${s.orderViolations}`,
+      `${s.duplicates}`,
+    ]),
   );
 }
 
 const ratio = (reference: number, ours: number): string => (ours > 0 && Number.isFinite(reference) ? `${fmt(reference / ours, 2)}x` : '-');
-
-

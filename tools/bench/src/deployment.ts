@@ -162,7 +162,14 @@ export async function startSingleNode(env: Record<string, string> = {}, opts: { 
     await dropRedisKeys(REDIS_URL, prefix);
   });
   try {
-    await waitUntil(() => fetch(`${url}/readyz`).then((r) => r.ok || undefined, () => undefined), { timeoutMs: 60_000, what: 'node ready' });
+    await waitUntil(
+      () =>
+        fetch(`${url}/readyz`).then(
+          (r) => r.ok || undefined,
+          () => undefined,
+        ),
+      { timeoutMs: 60_000, what: 'node ready' },
+    );
   } catch (err) {
     await close();
     throw err;

@@ -34,12 +34,22 @@ export async function historyRoomsBenchmark(): Promise<string> {
     // One user who entered every room (its sessions prove the nickname with its key).
     const first = await newSession(d.cluster.url, { chatroomName: 'hr-0' });
     const rooms = [first.roomId];
-    for (let i = 1; i < ROOMS; i++) rooms.push((await newSession(d.cluster.url, { nickName: first.nickName, userKey: first.userKey!, chatroomName: `hr-${i}` })).roomId);
+    for (let i = 1; i < ROOMS; i++)
+      rooms.push((await newSession(d.cluster.url, { nickName: first.nickName, userKey: first.userKey!, chatroomName: `hr-${i}` })).roomId);
     const t0 = Date.now();
     for (const [r, roomId] of rooms.entries()) {
       const batch: StoredMessage[] = [];
       for (let seq = 2; seq <= PER_ROOM + 1; seq++) {
-        batch.push({ id: randomUUID(), roomId, seq, userId: first.userId, nickName: first.nickName, content: `row ${seq} `.padEnd(120, '.'), kind: 'user', sentAt: t0 + seq });
+        batch.push({
+          id: randomUUID(),
+          roomId,
+          seq,
+          userId: first.userId,
+          nickName: first.nickName,
+          content: `row ${seq} `.padEnd(120, '.'),
+          kind: 'user',
+          sentAt: t0 + seq,
+        });
       }
       await store.appendMessages(batch);
       if (r % 100 === 99) process.stderr.write(`  filled ${(r + 1) * PER_ROOM}\n`);
@@ -68,11 +78,14 @@ ${int(ROOMS * PER_ROOM)} messages over ${int(ROOMS)} rooms in MySQL; one user wh
 one request at a time (${int(REQUESTS)} requests per path after a warm-up). The reference is the conventional endpoint: a token check and one
 \`SELECT … ORDER BY seq DESC LIMIT\` on the same table, straight to its node.
 
-${table(['path', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], [
-  row('this cluster, REST through HAProxy and an API node', viaLb),
-  row('this cluster, REST straight to the API node', direct),
-  row('reference, straight to its node', ref),
-])}
+${table(
+  ['path', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+  [
+    row('this cluster, REST through HAProxy and an API node', viaLb),
+    row('this cluster, REST straight to the API node', direct),
+    row('reference, straight to its node', ref),
+  ],
+)}
 
 Target: p99 under 5 ms through the load balancer. Ratio of p99s, reference ÷ this cluster through HAProxy: ${fmt(ref.p99 / viaLb.p99, 2)}x; straight to a node: ${fmt(ref.p99 / direct.p99, 2)}x.
 `;
@@ -110,10 +123,24 @@ async function startReference(mysqlUrl: string): Promise<{ url: string; close():
   const child = spawn(process.execPath, ['--import', 'tsx', path.join('tools', 'bench', 'src', 'reference', 'main.ts')], {
     cwd: ROOT,
     stdio: ['ignore', log, log],
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MYSQL_URL: mysqlUrl, REFERENCE_HISTORY_TABLE: 'messages', TOKEN_SECRET: randomBytes(24).toString('hex') },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MYSQL_URL: mysqlUrl,
+      REFERENCE_HISTORY_TABLE: 'messages',
+      TOKEN_SECRET: randomBytes(24).toString('hex'),
+    },
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil(() => fetch(`${url}/readyz`).then((r) => r.ok, () => false), { what: 'the reference node', timeoutMs: 60_000 });
+  await waitUntil(
+    () =>
+      fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { what: 'the reference node', timeoutMs: 60_000 },
+  );
   return {
     url,
     close: async () => {

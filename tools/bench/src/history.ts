@@ -46,10 +46,8 @@ export async function historyBenchmark(): Promise<string> {
         await res.arrayBuffer();
       });
     const query = async (roomId: string, count: number | undefined) =>
-      measure(() =>
-        store
-          .history(roomId, { before: count === undefined ? undefined : 1 + Math.floor(Math.random() * count), limit: PAGE })
-          .then(() => undefined),
+      measure(
+        () => store.history(roomId, { before: count === undefined ? undefined : 1 + Math.floor(Math.random() * count), limit: PAGE }).then(() => undefined),
         1,
       );
 
@@ -68,10 +66,22 @@ export async function historyBenchmark(): Promise<string> {
     // The same deep random pages on a server sized for its data: the buffer pool grown past the table, the room read once.
     const sizedPoolMb = Math.max(256, Math.ceil((bigTableMb * 1.25) / 128) * 128);
     const storeBigSized = await withBufferPoolMb(db, sizedPoolMb, async () => {
-      await db('messages').where({ room_id: big.roomId }).sum({ bytes: db.raw('LENGTH(content)') });
+      await db('messages')
+        .where({ room_id: big.roomId })
+        .sum({ bytes: db.raw('LENGTH(content)') });
       return query(big.roomId, BIG);
     });
-    const row = (what: string, page: string, rows: number, h: Summary) => [what, page, int(rows), String(h.inFlight), fmt(h.p50, 2), fmt(h.p90, 2), fmt(h.p99, 2), fmt(h.max, 2), int(h.perSec)];
+    const row = (what: string, page: string, rows: number, h: Summary) => [
+      what,
+      page,
+      int(rows),
+      String(h.inFlight),
+      fmt(h.p50, 2),
+      fmt(h.p90, 2),
+      fmt(h.p99, 2),
+      fmt(h.max, 2),
+      int(h.perSec),
+    ];
     const md = `## 3. History: a 50-message page with 1,000,000 messages stored
 
 Command: \`pnpm bench history\`. Machine: ${machine()}.
@@ -162,10 +172,9 @@ async function bufferPoolSizeMb(db: knex.Knex): Promise<number> {
 }
 
 async function tableSizeMb(db: knex.Knex, table: string): Promise<number> {
-  const [rows] = (await db.raw(
-    'SELECT data_length + index_length AS bytes FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
-    [table],
-  )) as [Array<{ bytes: number | string }>];
+  const [rows] = (await db.raw('SELECT data_length + index_length AS bytes FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [
+    table,
+  ])) as [Array<{ bytes: number | string }>];
   return Number(rows[0]?.bytes ?? NaN) / 1048576;
 }
 
@@ -174,7 +183,16 @@ async function fill(store: ReturnType<typeof createKnexStore>, roomId: string, c
   for (let from = 1; from <= count; from += FILL_BATCH) {
     const batch: StoredMessage[] = [];
     for (let seq = from; seq < Math.min(from + FILL_BATCH, count + 1); seq++) {
-      batch.push({ id: randomUUID(), roomId, seq, userId: 'bench-user', nickName: 'bench', content: `history row ${seq} `.padEnd(120, '.'), kind: 'user', sentAt: t0 + seq });
+      batch.push({
+        id: randomUUID(),
+        roomId,
+        seq,
+        userId: 'bench-user',
+        nickName: 'bench',
+        content: `history row ${seq} `.padEnd(120, '.'),
+        kind: 'user',
+        sentAt: t0 + seq,
+      });
     }
     await store.appendMessages(batch);
     if (from % 100_000 === 1) process.stderr.write(`  filled ${from - 1 + batch.length}/${count}\n`);

@@ -45,7 +45,15 @@ One node (embedded entry point in cluster mode), ${int(MEMBERS)} members of one 
 (\`chat_members_frames_out_total\`, \`chat_messages_out_total\`), CPU from /proc.
 
 ${table(
-  ['variant', `joined (of ${int(MEMBERS)}, within ${RUN_TIMEOUT_MS / 1000} s)`, 'all in after s', 'join p99 ms', 'node CPU s', '`members` frames', 'message frames (join announcements)'],
+  [
+    'variant',
+    `joined (of ${int(MEMBERS)}, within ${RUN_TIMEOUT_MS / 1000} s)`,
+    'all in after s',
+    'join p99 ms',
+    'node CPU s',
+    '`members` frames',
+    'message frames (join announcements)',
+  ],
   results.map((r) => [r.label, int(r.connected), fmt(r.allInSec, 0), fmt(r.joinP99), fmt(r.cpuSec), int(r.membersFrames), int(r.messageFrames)]),
 )}
 

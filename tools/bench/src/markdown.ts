@@ -67,7 +67,9 @@ export function stealPercent(): number {
 export function machine(): string {
   const cpus = os.cpus();
   const mem = Math.round(os.totalmem() / 2 ** 30);
-  const maria = versionOf('mariadbd', ['--version']).replace(/^.*Ver\s+/, '').split(' ')[0];
+  const maria = versionOf('mariadbd', ['--version'])
+    .replace(/^.*Ver\s+/, '')
+    .split(' ')[0];
   const redis = (versionOf('redis-server', ['--version']).match(/v=(\S+)/) ?? [])[1] ?? '?';
   return `${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${mem} GB RAM, Linux ${os.release()}, Node ${process.version}, MariaDB ${maria}, Redis ${redis}; everything on loopback, the load generator on the same machine. CPU steal during this run: ${fmt(stealPercent(), 0)}% (time the hypervisor gave these 2 vCPUs to other guests)`;
 }

@@ -57,23 +57,37 @@ CPU is user + system time of each process over the measured window (the load gen
 the reference: every broadcast reaches every node through the socket.io Redis adapter). Redis commands per message from \`INFO commandstats\`.
 
 ${table(
-    ['server', 'room shape', 'socket nodes', 'deliveries', 'socket nodes CPU s/1k', 'API node', 'HAProxy', 'Redis', 'MariaDB', 'total', 'bus msgs per node per message', 'Redis commands per message', 'e2e p99 ms'],
-    rows.map((r) => [
-      r.server,
-      r.shape,
-      `${r.nodes}`,
-      int(r.delivered),
-      fmt(r.cpu.socket, 3),
-      fmt(r.cpu.api, 3),
-      fmt(r.cpu.haproxy, 3),
-      fmt(r.cpu.redis, 3),
-      fmt(r.cpu.mariadb, 3),
-      fmt(r.cpu.socket + r.cpu.api + r.cpu.haproxy + r.cpu.redis + r.cpu.mariadb, 3),
-      fmt(r.busPerNodePerMessage, 2),
-      fmt(r.redisCommandsPerMessage, 2),
-      fmt(r.e2eP99),
-    ]),
-  )}
+  [
+    'server',
+    'room shape',
+    'socket nodes',
+    'deliveries',
+    'socket nodes CPU s/1k',
+    'API node',
+    'HAProxy',
+    'Redis',
+    'MariaDB',
+    'total',
+    'bus msgs per node per message',
+    'Redis commands per message',
+    'e2e p99 ms',
+  ],
+  rows.map((r) => [
+    r.server,
+    r.shape,
+    `${r.nodes}`,
+    int(r.delivered),
+    fmt(r.cpu.socket, 3),
+    fmt(r.cpu.api, 3),
+    fmt(r.cpu.haproxy, 3),
+    fmt(r.cpu.redis, 3),
+    fmt(r.cpu.mariadb, 3),
+    fmt(r.cpu.socket + r.cpu.api + r.cpu.haproxy + r.cpu.redis + r.cpu.mariadb, 3),
+    fmt(r.busPerNodePerMessage, 2),
+    fmt(r.redisCommandsPerMessage, 2),
+    fmt(r.e2eP99),
+  ]),
+)}
 `;
   writeSection('scaling', md);
   return md;

@@ -57,7 +57,16 @@ async function measure(kind: Kind, variant: Variant, env: Record<string, string>
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...env, ...extra, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1', NODE_ID: `startup-${kind}-${port}` },
+    env: {
+      ...process.env,
+      ...env,
+      ...extra,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+      METRICS_HOST: '127.0.0.1',
+      NODE_ID: `startup-${kind}-${port}`,
+    },
   });
   let exited = false;
   const exit = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));

@@ -60,19 +60,32 @@ export async function measureSustained(
 /** One row per variant: the sustained rate and what it cost, at the strict bound or (`pick = 'loose'`) the ramp's. */
 export function summaryTable(results: Sustained[], pick: 'best' | 'loose' = 'best'): string {
   return table(
-    ['variant', 'sustained msg/s/room', 'messages in/s', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'loss', 'order violations', 'ramp stopped because'],
-    results.map(({ label, report, ...r }) => [r[pick], label, report] as const).map(([best, label, report]) => [
-      label,
-      best ? fmt(best.rate, 0) : 'none',
-      best ? int(best.sendsPerSec) : '-',
-      best ? int(best.deliveriesPerSec) : '-',
-      best ? fmt(best.e2e.p50) : '-',
-      best ? fmt(best.e2e.p99) : '-',
-      best ? fmt(best.ack.p99) : '-',
-      best ? `${best.lost}` : '-',
-      `${report.totals.orderViolations}`,
-      report.ramp?.stoppedBecause ?? '-',
-    ]),
+    [
+      'variant',
+      'sustained msg/s/room',
+      'messages in/s',
+      'deliveries/s',
+      'e2e p50 ms',
+      'e2e p99 ms',
+      'ack p99 ms',
+      'loss',
+      'order violations',
+      'ramp stopped because',
+    ],
+    results
+      .map(({ label, report, ...r }) => [r[pick], label, report] as const)
+      .map(([best, label, report]) => [
+        label,
+        best ? fmt(best.rate, 0) : 'none',
+        best ? int(best.sendsPerSec) : '-',
+        best ? int(best.deliveriesPerSec) : '-',
+        best ? fmt(best.e2e.p50) : '-',
+        best ? fmt(best.e2e.p99) : '-',
+        best ? fmt(best.ack.p99) : '-',
+        best ? `${best.lost}` : '-',
+        `${report.totals.orderViolations}`,
+        report.ramp?.stoppedBecause ?? '-',
+      ]),
   );
 }
 

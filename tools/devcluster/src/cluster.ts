@@ -272,8 +272,7 @@ class LocalCluster implements Cluster {
   }
 
   private renderConfig(): string {
-    const servers = (kind: NodeKind) =>
-      this.nodes.filter((n) => n.kind === kind).map((n) => ({ name: n.id, host: '127.0.0.1', port: n.port }));
+    const servers = (kind: NodeKind) => this.nodes.filter((n) => n.kind === kind).map((n) => ({ name: n.id, host: '127.0.0.1', port: n.port }));
     return renderHaproxyConfig({
       mode: 'static',
       bindHost: '127.0.0.1',

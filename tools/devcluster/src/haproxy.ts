@@ -95,7 +95,10 @@ export class HaproxyProcess {
       await pollUntil(
         'haproxy reload',
         async () => {
-          const names = (await this.servers()).map((s) => `${s.backend}/${s.server}`).sort().join(',');
+          const names = (await this.servers())
+            .map((s) => `${s.backend}/${s.server}`)
+            .sort()
+            .join(',');
           return names === want ? true : undefined;
         },
         { timeoutMs, abort: () => (this.proc.exit ? `haproxy ${describeExit(this.proc.exit)}` : undefined) },

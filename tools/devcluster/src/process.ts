@@ -83,10 +83,7 @@ export class ManagedProcess {
   waitExit(timeoutMs: number): Promise<ExitInfo> {
     if (this.exitInfo) return Promise.resolve(this.exitInfo);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${this.name} (pid ${this.pid}) still running after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => reject(new Error(`${this.name} (pid ${this.pid}) still running after ${timeoutMs} ms`)), timeoutMs);
       void this.exited.then((info) => {
         clearTimeout(timer);
         resolve(info);
@@ -124,7 +121,12 @@ export function readLogTail(file: string, maxLines = 30): string {
       fs.closeSync(fd);
     }
     const lines = buf.toString('utf8').split('\n');
-    return lines.slice(-maxLines - 1).join('\n').trimEnd() || '(log is empty)';
+    return (
+      lines
+        .slice(-maxLines - 1)
+        .join('\n')
+        .trimEnd() || '(log is empty)'
+    );
   } catch (err) {
     return `(log unreadable: ${err instanceof Error ? err.message : String(err)})`;
   }

@@ -48,7 +48,14 @@ test('nor new handshake budgets at the socket node', async () => {
   }
   const outcomes: string[] = [];
   for (const [i, u] of users.entries()) {
-    const socket = io(t.url, { path: SOCKET_PATH, auth: { token: u.token }, transports: ['polling'], reconnection: false, forceNew: true, extraHeaders: { 'x-forwarded-for': spoofed(i) } });
+    const socket = io(t.url, {
+      path: SOCKET_PATH,
+      auth: { token: u.token },
+      transports: ['polling'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { 'x-forwarded-for': spoofed(i) },
+    });
     outcomes.push(
       await new Promise<string>((resolve) => {
         socket.once('connect', () => resolve('ok'));

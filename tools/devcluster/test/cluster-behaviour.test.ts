@@ -78,7 +78,9 @@ test('concurrent senders on three nodes: every receiver on every node sees seq o
   const perSender = 40;
   const acks = await Promise.all(
     senders.map((s, i) =>
-      Promise.all(Array.from({ length: perSender }, (_, k) => s.request<{ message: ChatMessage }>('message', { roomId: first.roomId, content: `s${i}-${k}` }, 20_000))),
+      Promise.all(
+        Array.from({ length: perSender }, (_, k) => s.request<{ message: ChatMessage }>('message', { roomId: first.roomId, content: `s${i}-${k}` }, 20_000)),
+      ),
     ),
   );
   const acked = acks.flat();
@@ -126,20 +128,29 @@ test('after the Redis subscriber connection drops, subscriptions are restored', 
   const name = `${t.prefix}:${n2.id}:bus-sub`;
   const idOf = async () => {
     const list = (await t.redis.client('LIST')) as string;
-    return list.split('\n').find((l) => l.includes(`name=${name} `))?.match(/id=(\d+)/)?.[1];
+    return list
+      .split('\n')
+      .find((l) => l.includes(`name=${name} `))
+      ?.match(/id=(\d+)/)?.[1];
   };
   const oldId = await waitUntil(idOf, { what: 'bus subscriber connection' });
   await t.redis.client('KILL', 'ID', oldId);
-  await waitUntil(async () => {
-    const id = await idOf();
-    return id !== undefined && id !== oldId;
-  }, { timeoutMs: 10_000, what: 'subscriber reconnected' });
+  await waitUntil(
+    async () => {
+      const id = await idOf();
+      return id !== undefined && id !== oldId;
+    },
+    { timeoutMs: 10_000, what: 'subscriber reconnected' },
+  );
   // The resubscription may land a moment after the reconnect: send until one arrives.
   let n = 0;
-  await waitUntil(async () => {
-    await ca.request('message', { roomId: a.roomId, content: `after-reconnect-${n++}` });
-    return cb.messages.some((m) => m.content.startsWith('after-reconnect-'));
-  }, { timeoutMs: 10_000, what: 'delivery after reconnect' });
+  await waitUntil(
+    async () => {
+      await ca.request('message', { roomId: a.roomId, content: `after-reconnect-${n++}` });
+      return cb.messages.some((m) => m.content.startsWith('after-reconnect-'));
+    },
+    { timeoutMs: 10_000, what: 'delivery after reconnect' },
+  );
 });
 
 test('Redis loses its data (a restart without persistence): connected users are online again and the room goes on', async () => {
@@ -203,7 +214,10 @@ test('kill -9 of a socket node under traffic: clients reconnect, no ghosts withi
   const loops = sockets.map(async (sock, i) => {
     for (let k = 0; sending && k < 400; k++) {
       if (sock.connected) {
-        const r = await sock.timeout(3000).emitWithAck('message', { roomId: room.roomId, content: `load-${i}-${k}`, clientMsgId: `c${i}-${k}` }).catch(() => undefined);
+        const r = await sock
+          .timeout(3000)
+          .emitWithAck('message', { roomId: room.roomId, content: `load-${i}-${k}`, clientMsgId: `c${i}-${k}` })
+          .catch(() => undefined);
         if (r?.ok) acked.add(r.message.id);
       }
       await new Promise((res) => setTimeout(res, 50));
@@ -215,7 +229,11 @@ test('kill -9 of a socket node under traffic: clients reconnect, no ghosts withi
     await t.cluster.kill(victim.id, 'SIGKILL');
     const leave = await watcher.waitForMessage((m) => m.event === 'leave' && m.userId === ghost.userId, 'ghost leave', 20_000);
     expect(Date.parse(leave.sentAt) - killedAt).toBeLessThan(15_000);
-    await waitUntil(async () => !(await request(t.url, 'GET', `/api/v1/rooms/${room.roomId}/members`)).body.members.some((m: { userId: string }) => m.userId === ghost.userId), { what: 'ghost gone' });
+    await waitUntil(
+      async () =>
+        !(await request(t.url, 'GET', `/api/v1/rooms/${room.roomId}/members`)).body.members.some((m: { userId: string }) => m.userId === ghost.userId),
+      { what: 'ghost gone' },
+    );
     const before = acked.size;
     await waitUntil(() => sockets.every((s) => s.connected) && acked.size >= before + 30, { timeoutMs: 20_000, what: 'all senders back and sending' });
   } finally {

@@ -182,7 +182,15 @@ describe('per-source limits on a real HAProxy', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
       statuses.push(
-        await pollUntil('a free connection slot', () => httpGet(`${lb.url}/n${i}`, 5000).then((r) => r.status, () => undefined), { timeoutMs: 5000 }),
+        await pollUntil(
+          'a free connection slot',
+          () =>
+            httpGet(`${lb.url}/n${i}`, 5000).then(
+              (r) => r.status,
+              () => undefined,
+            ),
+          { timeoutMs: 5000 },
+        ),
       );
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);

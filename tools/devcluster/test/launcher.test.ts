@@ -85,8 +85,18 @@ describe('devcluster launcher', () => {
     const servers = await cluster.lbServers();
     const api = cluster.nodes.filter((n) => n.kind === 'api').map((n) => n.id);
     const socket = cluster.nodes.filter((n) => n.kind === 'socket').map((n) => n.id);
-    expect(servers.filter((s) => s.backend === 'be_api').map((s) => s.server).sort()).toEqual(api.sort());
-    expect(servers.filter((s) => s.backend === 'be_socket').map((s) => s.server).sort()).toEqual(socket.sort());
+    expect(
+      servers
+        .filter((s) => s.backend === 'be_api')
+        .map((s) => s.server)
+        .sort(),
+    ).toEqual(api.sort());
+    expect(
+      servers
+        .filter((s) => s.backend === 'be_socket')
+        .map((s) => s.server)
+        .sort(),
+    ).toEqual(socket.sort());
     // A socket.io polling handshake through the LB gets the affinity cookie naming a socket node.
     const hs = await httpGet(`${cluster.url}/socket.io/?EIO=4&transport=polling`);
     expect(hs.status).toBe(200);
@@ -134,7 +144,12 @@ describe('devcluster launcher', () => {
 /** A running process's environment, from /proc. */
 function processEnv(pid: number): Record<string, string> {
   const raw = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
-  return Object.fromEntries(raw.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    raw
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
 function isAlive(pid: number): boolean {

@@ -100,7 +100,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (!v.url) throw new LoadTestError('bad_options', '--url is required');
   if (v.scenario && v['scenario-file']) throw new LoadTestError('bad_options', 'use --scenario or --scenario-file, not both');
   const load: LoadOptions = {
-    urls: v.url.split(',').map((u) => u.trim()).filter(Boolean),
+    urls: v.url
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
     scenario: v['scenario-file'] ? loadScenarioFile(v['scenario-file']) : (v.scenario ?? 'chatty'),
     outDir: v.out ?? 'loadtest-reports',
   };

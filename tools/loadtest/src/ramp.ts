@@ -51,8 +51,7 @@ export interface RampConfig extends Bounds {
 }
 
 export type RampDecision =
-  | { done: false; nextRate: number; retry?: true }
-  | { done: true; reason: BreakReason[] | 'max_steps'; lastGood: StepOutcome | undefined };
+  { done: false; nextRate: number; retry?: true } | { done: true; reason: BreakReason[] | 'max_steps'; lastGood: StepOutcome | undefined };
 
 export class RampController {
   private readonly history: StepOutcome[] = [];

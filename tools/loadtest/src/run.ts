@@ -104,7 +104,11 @@ class Coordinator {
     this.raw.signal?.addEventListener('abort', this.onAbort, { once: true });
     const spawn = o.workers === 0 ? inProcessWorker : forkWorker;
     this.handles = this.plan.map((_, i) =>
-      spawn(i, (w, m) => this.onMessage(w, m), (w, code) => this.onExit(w, code)),
+      spawn(
+        i,
+        (w, m) => this.onMessage(w, m),
+        (w, code) => this.onExit(w, code),
+      ),
     );
     this.t0 = Date.now();
     this.progressTimer = setInterval(() => this.everySecond(), 1000);
@@ -118,7 +122,9 @@ class Coordinator {
     const readyReports = ready.map((r) => r.report);
     this.connected = readyReports.reduce((n, r) => n + r.connected, 0);
     if (this.connected === 0) {
-      const errs = Object.entries(mergeCounts(readyReports.map((r) => r.errors))).map(([k, v]) => `${k} x${v}`).join(', ');
+      const errs = Object.entries(mergeCounts(readyReports.map((r) => r.errors)))
+        .map(([k, v]) => `${k} x${v}`)
+        .join(', ');
       throw new LoadTestError('unreachable', `no member could come online (${errs || 'no error reported'})`);
     }
 
@@ -188,9 +194,7 @@ class Coordinator {
 
   private async runStep(step: number, rate: number, durationMs: number): Promise<StepReport[]> {
     const o = this.o;
-    await this.expectAll('acksDrained', step, durationMs + o.drainTimeoutMs, (w) =>
-      this.send(w, { type: 'step', step, ratePerRoom: rate, durationMs }),
-    );
+    await this.expectAll('acksDrained', step, durationMs + o.drainTimeoutMs, (w) => this.send(w, { type: 'step', step, ratePerRoom: rate, durationMs }));
     const reports = await this.expectAll('stepReport', step, o.drainTimeoutMs, (w) => this.send(w, { type: 'collect', step }));
     return reports.map((m) => (m as Extract<FromWorker, { type: 'stepReport' }>).report);
   }

@@ -11,7 +11,13 @@ const got = (...seqs: number[]) => {
   return s.receivedRanges();
 };
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const member = (index: number, received: number[], extra: Partial<Membership> = {}): Membership => ({ roomId: room, member: index, joinedAt: 0, received, ...extra });
+const member = (index: number, received: number[], extra: Partial<Membership> = {}): Membership => ({
+  roomId: room,
+  member: index,
+  joinedAt: 0,
+  received,
+  ...extra,
+});
 
 describe('computeLoss (per member)', () => {
   it('finds nothing lost when every member got every message', () => {
@@ -35,7 +41,13 @@ describe('computeLoss (per member)', () => {
     ]);
     expect(r).toMatchObject({ expected: 30, received: 25, lost: 5, messagesWithLoss: 2 });
     expect(r.lossRatio).toBeCloseTo(5 / 30);
-    expect(r.lostByMember).toEqual(new Map([[0, 1], [1, 2], [2, 2]]));
+    expect(r.lostByMember).toEqual(
+      new Map([
+        [0, 1],
+        [1, 2],
+        [2, 2],
+      ]),
+    );
   });
 
   it('a duplicate at one member does not make up for a loss at another', () => {

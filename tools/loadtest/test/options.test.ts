@@ -24,7 +24,33 @@ describe('scenarios', () => {
 
 describe('CLI flags', () => {
   it('maps flags onto options', () => {
-    const c = parseCliArgs(['--url', 'http://a:1,http://b:2', '--scenario', 'huge-room', '--clients', '100', '--rate', '3', '--ramp', '--ramp-factor', '1.5', '--p99-max-ms', '80', '--transport', 'polling', '--parser', 'msgpack', '--delivery', 'batch', '--workers', '3', '--out', '/tmp/x', '--server-pid', '123']);
+    const c = parseCliArgs([
+      '--url',
+      'http://a:1,http://b:2',
+      '--scenario',
+      'huge-room',
+      '--clients',
+      '100',
+      '--rate',
+      '3',
+      '--ramp',
+      '--ramp-factor',
+      '1.5',
+      '--p99-max-ms',
+      '80',
+      '--transport',
+      'polling',
+      '--parser',
+      'msgpack',
+      '--delivery',
+      'batch',
+      '--workers',
+      '3',
+      '--out',
+      '/tmp/x',
+      '--server-pid',
+      '123',
+    ]);
     expect(c.load).toMatchObject({
       urls: ['http://a:1', 'http://b:2'],
       scenario: 'huge-room',
@@ -75,7 +101,12 @@ describe('plan', () => {
   it('spreads members round-robin over workers and urls, rate shared by talkers', () => {
     const plan = planClients({ runId: 'abc', rooms: 2, clientsPerRoom: 3, urls: ['u1', 'u2'], workers: 2, churnFraction: 0 });
     expect(plan.map((w) => w.length)).toEqual([3, 3]);
-    expect(plan.flat().map((c) => c.url).filter((u) => u === 'u1')).toHaveLength(3);
+    expect(
+      plan
+        .flat()
+        .map((c) => c.url)
+        .filter((u) => u === 'u1'),
+    ).toHaveLength(3);
     expect(new Set(plan.flat().map((c) => c.chatroomName)).size).toBe(2);
     expect(plan.flat().every((c) => c.nickName.length <= 32)).toBe(true);
     expect(localRate(10, 1, 4)).toBe(2.5);

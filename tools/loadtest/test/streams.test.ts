@@ -72,7 +72,7 @@ describe('SeqTracker', () => {
     expect(t.finish()).toEqual({ delivered: 8, duplicates: 1, orderViolations: 0, gapEvents: 1, missing: 1 });
   });
 
-  it('keeps each receiver\'s counts, over all its streams, for the ones with findings', () => {
+  it("keeps each receiver's counts, over all its streams, for the ones with findings", () => {
     const t = new SeqTracker();
     for (const x of [1, 2, 3, 4]) t.observe('a', 'r1', x);
     for (const x of [1, 3, 2, 4]) t.observe('b', 'r1', x); // b: one order violation

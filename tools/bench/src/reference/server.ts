@@ -41,7 +41,11 @@ export async function startReferenceNode(opts: ReferenceOptions): Promise<{ url:
     const { nickName, chatroomName } = req.body as { nickName?: string; chatroomName?: string };
     if (typeof nickName !== 'string' || typeof chatroomName !== 'string') return void res.status(400).json({ error: { code: 'bad_request' } });
     createSession(db, nickName, chatroomName)
-      .then(async (s) => res.status(201).json({ ...s, headNum: 0, token: await new SignJWT({ nick: nickName }).setProtectedHeader({ alg: 'HS256' }).setSubject(s.userId).sign(key) }))
+      .then(async (s) =>
+        res
+          .status(201)
+          .json({ ...s, headNum: 0, token: await new SignJWT({ nick: nickName }).setProtectedHeader({ alg: 'HS256' }).setSubject(s.userId).sign(key) }),
+      )
       .catch(next);
   });
 
@@ -138,7 +142,11 @@ async function createTables(db: mysql.Pool): Promise<void> {
   );
 }
 
-async function createSession(db: mysql.Pool, nickName: string, chatroomName: string): Promise<{ userId: string; roomId: string; nickName: string; chatroomName: string }> {
+async function createSession(
+  db: mysql.Pool,
+  nickName: string,
+  chatroomName: string,
+): Promise<{ userId: string; roomId: string; nickName: string; chatroomName: string }> {
   await db.execute('INSERT IGNORE INTO ref_rooms (id, name) VALUES (?, ?)', [randomUUID(), chatroomName]);
   await db.execute('INSERT IGNORE INTO ref_users (id, nick_name) VALUES (?, ?)', [randomUUID(), nickName]);
   const [[room]] = (await db.execute('SELECT id FROM ref_rooms WHERE name = ?', [chatroomName])) as unknown as [[{ id: string }]];

@@ -23,7 +23,9 @@ export function renderHtml(r: LoadReport): string {
   ]);
   const conns = lineChart('Connected members' + (r.server ? ' and server RSS (MB)' : ''), 'count', [
     { name: 'connected', color: '#9467bd', points: tl.map((p) => [p.t, p.connected]) },
-    ...(r.server ? [{ name: 'server RSS MB', color: '#8c564b', points: tl.filter((p) => p.serverRssMb !== undefined).map((p): [number, number] => [p.t, p.serverRssMb!]) }] : []),
+    ...(r.server
+      ? [{ name: 'server RSS MB', color: '#8c564b', points: tl.filter((p) => p.serverRssMb !== undefined).map((p): [number, number] => [p.t, p.serverRssMb!]) }]
+      : []),
   ]);
   const gen = lineChart('Load generator health (max over workers)', 'ms / %', [
     { name: 'event-loop p99 ms', color: '#17becf', points: tl.map((p) => [p.t, p.loopP99MaxMs]) },
@@ -59,10 +61,20 @@ ${r.generatorSaturated ? '<p class="bad">A load worker was saturated: latencies 
 ${r.ramp ? `<tr><th>ramp: last good rate</th><td>${r.ramp.lastGoodRate ?? 'none'} msg/s/room (stopped: ${esc(r.ramp.stoppedBecause)})</td></tr>` : ''}
 ${r.server ? `<tr><th>server RSS peak / end</th><td>${r.server.rssMbPeak ?? '?'} / ${r.server.rssMbEnd ?? '?'} MB</td></tr>` : ''}
 </table>
-${t.members.findings.length ? `<h2>Members with findings</h2>
+${
+  t.members.findings.length
+    ? `<h2>Members with findings</h2>
 <table><tr><th>member</th><th>room</th><th>lost</th><th>duplicates</th><th>order violations</th><th>gaps</th><th>missing seqs</th></tr>
-${t.members.findings.slice(0, MEMBERS_SHOWN).map((f) => `<tr><td>${f.member}</td><td>${f.room}</td><td>${f.lost}</td><td>${f.duplicates}</td><td>${f.orderViolations}</td><td>${f.gapEvents}</td><td>${f.missingSeqs}</td></tr>`).join('\n')}
-</table>${t.members.findings.length > MEMBERS_SHOWN || t.members.unlisted ? `<p>${t.members.findings.length - MEMBERS_SHOWN + t.members.unlisted} more in the JSON report.</p>` : ''}` : ''}
+${t.members.findings
+  .slice(0, MEMBERS_SHOWN)
+  .map(
+    (f) =>
+      `<tr><td>${f.member}</td><td>${f.room}</td><td>${f.lost}</td><td>${f.duplicates}</td><td>${f.orderViolations}</td><td>${f.gapEvents}</td><td>${f.missingSeqs}</td></tr>`,
+  )
+  .join('\n')}
+</table>${t.members.findings.length > MEMBERS_SHOWN || t.members.unlisted ? `<p>${t.members.findings.length - MEMBERS_SHOWN + t.members.unlisted} more in the JSON report.</p>` : ''}`
+    : ''
+}
 <h2>Latency (ms)</h2>
 <table><tr><th></th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${lat('session (POST)', c.session)}${lat('connect', c.connect)}${lat('join', c.join)}

@@ -17,7 +17,9 @@ export function lineChart(title: string, yLabel: string, series: Series[], width
   const x = (v: number) => m.l + (v / xMax) * w;
   const y = (v: number) => m.t + h - (yMax === 0 ? 0 : (v / yMax) * h);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}">`,
+  );
   parts.push(`<text x="${m.l}" y="18" font-size="14" font-weight="bold">${esc(title)}</text>`);
   for (let i = 0; i <= 4; i++) {
     const v = (yMax / 4) * i;

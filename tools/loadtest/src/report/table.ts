@@ -5,31 +5,39 @@ import type { LoadReport, MemberFinding, StepSummary } from './types';
 export function renderTable(r: LoadReport): string {
   const out: string[] = [];
   const s = r.scenario;
-  out.push(`loadtest ${r.runId}  scenario=${s.name}  rooms=${s.rooms} x ${s.clientsPerRoom} members  transport=${r.settings.transport}  parser=${r.settings.parser}  delivery=${r.settings.delivery}  workers=${r.settings.workers}`);
+  out.push(
+    `loadtest ${r.runId}  scenario=${s.name}  rooms=${s.rooms} x ${s.clientsPerRoom} members  transport=${r.settings.transport}  parser=${r.settings.parser}  delivery=${r.settings.delivery}  workers=${r.settings.workers}`,
+  );
   out.push(`urls: ${r.settings.urls.join(', ')}`);
   const c = r.connections;
   out.push(`connected ${c.connected}/${c.target}${c.failed ? `  (failed ${c.failed}: ${fmtCounts(c.errors)})` : ''}`);
   if (r.server) out.push(`server pid ${r.server.pid}: RSS peak ${r.server.rssMbPeak ?? '?'} MB, end ${r.server.rssMbEnd ?? '?'} MB`);
   out.push('');
-  out.push(grid(
-    ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'],
-    [
-      latRow('session (POST)', c.session),
-      latRow('connect', c.connect),
-      latRow('join', c.join),
-      ...(r.result ? [latRow('ack', r.result.ack), latRow('end-to-end', r.result.e2e)] : []),
-      ...(r.result && r.result.history.count > 0 ? [latRow('history', r.result.history)] : []),
-      ...(r.result && r.result.join.count > 0 ? [latRow('re-join (churn)', r.result.join)] : []),
-    ],
-  ));
+  out.push(
+    grid(
+      ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+      [
+        latRow('session (POST)', c.session),
+        latRow('connect', c.connect),
+        latRow('join', c.join),
+        ...(r.result ? [latRow('ack', r.result.ack), latRow('end-to-end', r.result.e2e)] : []),
+        ...(r.result && r.result.history.count > 0 ? [latRow('history', r.result.history)] : []),
+        ...(r.result && r.result.join.count > 0 ? [latRow('re-join (churn)', r.result.join)] : []),
+      ],
+    ),
+  );
   out.push('');
-  out.push(grid(
-    ['step', 'rate/room', 'sent', 'acked', 'failed', 'delivered', 'expected', 'lost', 'sends/s', 'deliv/s', 'e2e p99', 'verdict'],
-    r.steps.map((st) => stepRow(st)),
-  ));
+  out.push(
+    grid(
+      ['step', 'rate/room', 'sent', 'acked', 'failed', 'delivered', 'expected', 'lost', 'sends/s', 'deliv/s', 'e2e p99', 'verdict'],
+      r.steps.map((st) => stepRow(st)),
+    ),
+  );
   out.push('');
   const t = r.totals;
-  out.push(`loss ${t.lost}/${t.expectedDeliveries} (${pct(t.lossRatio)})  duplicates ${t.duplicates}  order violations ${t.orderViolations}  gaps ${t.gapEvents} (missing seqs ${t.missingSeqs})  disconnects ${t.unexpectedDisconnects}`);
+  out.push(
+    `loss ${t.lost}/${t.expectedDeliveries} (${pct(t.lossRatio)})  duplicates ${t.duplicates}  order violations ${t.orderViolations}  gaps ${t.gapEvents} (missing seqs ${t.missingSeqs})  disconnects ${t.unexpectedDisconnects}`,
+  );
   const m = t.members;
   out.push(`members: ${m.withLoss} with loss, ${m.withDuplicates} with duplicates, ${m.withOrderViolations} with order violations, ${m.withGaps} with gaps`);
   for (const f of m.findings.slice(0, MEMBERS_SHOWN)) out.push(`  ${memberLine(f)}`);
@@ -38,9 +46,11 @@ export function renderTable(r: LoadReport): string {
   out.push(`errors: ${fmtCounts(t.errors) || 'none'}`);
   if (r.ramp) out.push(`ramp: last good rate ${r.ramp.lastGoodRate ?? 'none'} msg/s/room (stopped: ${r.ramp.stoppedBecause})`);
   for (const w of r.workers) {
-    out.push(`worker ${w.worker}: ${w.connected}/${w.clients} members, event-loop p99 max ${w.maxLoopP99Ms} ms, CPU max ${w.maxCpuPct}%${w.saturated ? `  SATURATED for ${w.saturatedSeconds} s` : ''}`);
+    out.push(
+      `worker ${w.worker}: ${w.connected}/${w.clients} members, event-loop p99 max ${w.maxLoopP99Ms} ms, CPU max ${w.maxCpuPct}%${w.saturated ? `  SATURATED for ${w.saturatedSeconds} s` : ''}`,
+    );
   }
-  if (r.generatorSaturated) out.push('WARNING: a load worker was saturated; latencies include the generator\'s own delay. Use more --workers or less load.');
+  if (r.generatorSaturated) out.push("WARNING: a load worker was saturated; latencies include the generator's own delay. Use more --workers or less load.");
   if (r.files) out.push(`report: ${r.files.html}  json: ${r.files.json}`);
   return out.join('\n') + '\n';
 }
@@ -55,7 +65,20 @@ export function memberLine(f: MemberFinding): string {
 function stepRow(st: StepSummary): string[] {
   const label = st.step < 0 ? 'warmup' : String(st.step);
   const verdict = st.ok ? 'ok' : `broke: ${st.breaks.join('+')}`;
-  return [label, String(st.rate), String(st.sent), String(st.acked), String(st.failed), String(st.delivered), String(st.expectedDeliveries), `${st.lost} (${pct(st.lossRatio)})`, String(st.sendsPerSec), String(st.deliveriesPerSec), String(st.e2e.p99), verdict];
+  return [
+    label,
+    String(st.rate),
+    String(st.sent),
+    String(st.acked),
+    String(st.failed),
+    String(st.delivered),
+    String(st.expectedDeliveries),
+    `${st.lost} (${pct(st.lossRatio)})`,
+    String(st.sendsPerSec),
+    String(st.deliveriesPerSec),
+    String(st.e2e.p99),
+    verdict,
+  ];
 }
 
 function latRow(name: string, l: LatencySummary): string[] {

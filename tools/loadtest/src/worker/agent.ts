@@ -156,7 +156,12 @@ export class LoadAgent {
         roomIds[c.spec.room] = s.roomId;
         c.roomId = s.roomId;
         t = nowMs();
-        const socket = await connectSocket(c.spec.url, s.token, { transport: config.transport, parser: config.parser, delivery: config.delivery, timeoutMs: config.connectTimeoutMs });
+        const socket = await connectSocket(c.spec.url, s.token, {
+          transport: config.transport,
+          parser: config.parser,
+          delivery: config.delivery,
+          timeoutMs: config.connectTimeoutMs,
+        });
         connect.recordValue(toMicros(nowMs() - t));
         c.socket = socket;
         this.wire(c, socket);
@@ -365,24 +370,26 @@ export class LoadAgent {
     this.inflight++;
     st.sent++;
     this.sec.sent++;
-    socket.timeout(this.config.ackTimeoutMs).emit('message', { roomId: r.roomId, content, clientMsgId: `${this.config.runId}:${c.spec.index}:${n}` }, (err: Error | null, reply) => {
-      this.inflight--;
-      const tAck = nowMs();
-      if (err) {
-        st.failed++;
-        return this.countStepError(st, 'ack_timeout');
-      }
-      if (!reply.ok) {
-        st.failed++;
-        return this.countStepError(st, reply.error.code);
-      }
-      const us = toMicros(tAck - tSend);
-      st.ack.recordValue(us);
-      this.sec.ack.recordValue(us);
-      st.acked++;
-      this.sec.acked++;
-      st.sends.push([r.roomId, reply.message.seq, tSend, tAck]);
-    });
+    socket
+      .timeout(this.config.ackTimeoutMs)
+      .emit('message', { roomId: r.roomId, content, clientMsgId: `${this.config.runId}:${c.spec.index}:${n}` }, (err: Error | null, reply) => {
+        this.inflight--;
+        const tAck = nowMs();
+        if (err) {
+          st.failed++;
+          return this.countStepError(st, 'ack_timeout');
+        }
+        if (!reply.ok) {
+          st.failed++;
+          return this.countStepError(st, reply.error.code);
+        }
+        const us = toMicros(tAck - tSend);
+        st.ack.recordValue(us);
+        this.sec.ack.recordValue(us);
+        st.acked++;
+        this.sec.acked++;
+        st.sends.push([r.roomId, reply.message.seq, tSend, tAck]);
+      });
   }
 
   private readHistory(st: StepState, c: LiveClient, r: LocalRoom): void {

@@ -8,7 +8,10 @@ export type ChatClientSocket = Socket<ServerToClientEvents, ClientToServerEvents
 
 /** A failed step of getting a member online, with the code the report counts it under. */
 export class ConnectFailure extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ConnectFailure';
   }

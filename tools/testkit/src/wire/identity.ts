@@ -7,7 +7,8 @@ import { randomSuffix } from '../wait';
 import { appSession, appToken, lazyTarget } from './context';
 import type { WireContext, WireTarget } from './context';
 
-const sessions = (t: WireTarget, json: unknown, token?: string) => request<SessionView>(t.url, 'POST', '/api/v1/sessions', { json, ...(token ? { token } : {}) });
+const sessions = (t: WireTarget, json: unknown, token?: string) =>
+  request<SessionView>(t.url, 'POST', '/api/v1/sessions', { json, ...(token ? { token } : {}) });
 
 /** Identity: a nickName is owned by whoever holds its key; apps vouch for their own users. */
 export function identitySuite(ctx: WireContext): void {
@@ -21,7 +22,11 @@ export function identitySuite(ctx: WireContext): void {
       const chatroomName = `r-${randomSuffix()}`;
       for (const proof of [{}, { userKey: 'A'.repeat(43) }, { userKey: first.userKey!.slice(0, -1) + (first.userKey!.endsWith('A') ? 'B' : 'A') }]) {
         const r = await sessions(t, { nickName, chatroomName, ...proof });
-        expect({ proof, status: r.status, body: r.body }).toEqual({ proof, status: 409, body: { error: { code: 'nickname_taken', message: expect.any(String) } } });
+        expect({ proof, status: r.status, body: r.body }).toEqual({
+          proof,
+          status: 409,
+          body: { error: { code: 'nickname_taken', message: expect.any(String) } },
+        });
       }
       // Someone else's valid token proves nothing about this nickName.
       const other = await newSession(t.url);
@@ -65,7 +70,10 @@ export function identitySuite(ctx: WireContext): void {
       ['a control character', 'ad\u0007min'],
       ['a lone surrogate', 'ad\ud800min'],
     ])('a name with %s is 400 bad_request', async (_what, name) => {
-      for (const json of [{ nickName: name, chatroomName: 'r' }, { nickName: `n-${randomSuffix()}`, chatroomName: name }]) {
+      for (const json of [
+        { nickName: name, chatroomName: 'r' },
+        { nickName: `n-${randomSuffix()}`, chatroomName: name },
+      ]) {
         const r = await sessions(t, json);
         expect(r.status).toBe(400);
         expect(r.body).toMatchObject({ error: { code: 'bad_request' } });

@@ -10,7 +10,7 @@ export function restSuite(ctx: WireContext): void {
   const t = lazyTarget(ctx);
   const stillUp = () => expectStillUp(t);
 
-describe('REST', () => {
+  describe('REST', () => {
     test('POST /api/v1/sessions creates a user and a room; the key proves the nickName again; same room name, same room', async () => {
       const room = `room-${randomSuffix()}`;
       const nick = `nick-${randomSuffix()}`;
@@ -63,13 +63,19 @@ describe('REST', () => {
       const r = await request(t.url, 'POST', '/api/v1/sessions', { json: big });
       expect(r.status).toBe(413);
       expect(r.body.error.code).toBe('too_large');
-      const fits = await request(t.url, 'POST', '/api/v1/sessions', { json: { nickName: `n-${randomSuffix()}`, chatroomName: 'r', pad: 'x'.repeat(15 * 1024) } });
+      const fits = await request(t.url, 'POST', '/api/v1/sessions', {
+        json: { nickName: `n-${randomSuffix()}`, chatroomName: 'r', pad: 'x'.repeat(15 * 1024) },
+      });
       expect(fits.status).toBe(201);
       await stillUp();
     });
 
     test('a body that is not JSON is a 400 bad_request', async () => {
-      for (const [raw, type] of [['{"nickName":', 'application/json'], ['nickName=a&chatroomName=b', 'application/x-www-form-urlencoded'], ['hello', 'text/plain']] as const) {
+      for (const [raw, type] of [
+        ['{"nickName":', 'application/json'],
+        ['nickName=a&chatroomName=b', 'application/x-www-form-urlencoded'],
+        ['hello', 'text/plain'],
+      ] as const) {
         const r = await request(t.url, 'POST', '/api/v1/sessions', { raw, contentType: type });
         expect(r.status).toBe(400);
         expect(r.body.error.code).toBe('bad_request');
@@ -107,7 +113,15 @@ describe('REST', () => {
         expect(r.body.error.code).toBe('not_found');
       }
       // Ids are accepted in exactly one format: anything else is a bad request, never a look-up.
-      const malformed = ['room_nope', `${s.roomId} `, `${s.roomId}%20`, s.roomId.toUpperCase(), `${s.roomId}x`, encodeURIComponent("' OR 1=1 --"), `${s.userId}`];
+      const malformed = [
+        'room_nope',
+        `${s.roomId} `,
+        `${s.roomId}%20`,
+        s.roomId.toUpperCase(),
+        `${s.roomId}x`,
+        encodeURIComponent("' OR 1=1 --"),
+        `${s.userId}`,
+      ];
       for (const id of malformed) {
         const r = await request(t.url, 'GET', `/api/v1/rooms/${id === s.roomId + ' ' ? encodeURIComponent(id) : id}`);
         expect({ id, status: r.status, code: r.body.error?.code }).toEqual({ id, status: 400, code: 'bad_request' });
@@ -201,5 +215,4 @@ describe('REST', () => {
       expect(r.headers.get('x-powered-by')).toBeNull();
     });
   });
-
 }

@@ -30,7 +30,9 @@ export function resumeSuite(ctx: WireContext): void {
         const b = await newSession(t.url, { chatroomName: a.chatroomName });
         const reader = await ctx.open(t.url, { token: b.token, delivery });
         // The writer keeps sending while the reader resumes: the seam between replay and live is under load.
-        const during = Promise.all(Array.from({ length: 20 }, (_, i) => writer.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: `during ${i}` })));
+        const during = Promise.all(
+          Array.from({ length: 20 }, (_, i) => writer.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: `during ${i}` })),
+        );
         const ack = await reader.request<{ resumed: boolean; newestSeq: number }>('join', { roomId: a.roomId, afterSeq });
         if (!ack.ok) throw new Error(JSON.stringify(ack.error));
         expect(ack.resumed).toBe(true);

@@ -10,7 +10,10 @@ export function roomsSuite(ctx: WireContext): void {
   const t = lazyTarget(ctx);
 
   async function privateRoom(owner: SessionView): Promise<RoomView> {
-    const r = await request<RoomView>(t.url, 'POST', '/api/v1/rooms', { token: owner.token, json: { name: `private-${randomSuffix()}`, visibility: 'private' } });
+    const r = await request<RoomView>(t.url, 'POST', '/api/v1/rooms', {
+      token: owner.token,
+      json: { name: `private-${randomSuffix()}`, visibility: 'private' },
+    });
     if (r.status !== 201) throw new Error(`room creation failed: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   }

@@ -26,7 +26,14 @@ export function serverApiSuite(ctx: WireContext): void {
       await c.waitForMessage((m) => m.event === 'join', 'own join');
       const asUser = await post(s.roomId, { content: 'from the backend', as: { userId: app.userId }, clientMsgId: 'srv-1' });
       expect(asUser.status).toBe(201);
-      expect(asUser.body.message).toMatchObject({ roomId: s.roomId, userId: app.userId, nickName: 'Bot owner', content: 'from the backend', kind: 'user', clientMsgId: 'srv-1' });
+      expect(asUser.body.message).toMatchObject({
+        roomId: s.roomId,
+        userId: app.userId,
+        nickName: 'Bot owner',
+        content: 'from the backend',
+        kind: 'user',
+        clientMsgId: 'srv-1',
+      });
       const again = await post(s.roomId, { content: 'from the backend', as: { userId: app.userId }, clientMsgId: 'srv-1' });
       expect(again.body.message).toEqual(asUser.body.message);
       const system = await post(s.roomId, { content: 'maintenance at noon', kind: 'system' });

@@ -13,7 +13,7 @@ export function socketSuite(ctx: WireContext): void {
   const t = lazyTarget(ctx);
   const stillUp = () => expectStillUp(t);
 
-describe('socket.io', () => {
+  describe('socket.io', () => {
     test('handshake refuses missing, garbage, tampered, foreign and expired tokens', async () => {
       const a = await newSession(t.url);
       const tampered = a.token.slice(0, -3) + (a.token.endsWith('AAA') ? 'BBB' : 'AAA');
@@ -35,14 +35,27 @@ describe('socket.io', () => {
       const b = await newSession(t.url, { chatroomName: a.chatroomName });
       const ca = await open(t.url, { token: a.token, roomId: a.roomId });
       const join = await ca.waitForMessage((m) => m.event === 'join' && m.userId === a.userId, 'own join');
-      expect(join).toMatchObject({ roomId: a.roomId, kind: 'system', event: 'join', nickName: a.nickName, seq: expect.any(Number), id: expect.any(String), sentAt: expect.any(String) });
+      expect(join).toMatchObject({
+        roomId: a.roomId,
+        kind: 'system',
+        event: 'join',
+        nickName: a.nickName,
+        seq: expect.any(Number),
+        id: expect.any(String),
+        sentAt: expect.any(String),
+      });
       const cb = await open(t.url, { token: b.token, roomId: b.roomId });
       await ca.waitForMessage((m) => m.event === 'join' && m.userId === b.userId, 'b join seen by a');
       const both = (u: { members: Array<{ userId: string }> }) => u.members.length === 2;
       const ua = await ca.waitForMembers(both, 'a sees two members');
       await cb.waitForMembers(both, 'b (the joiner) sees two members');
       expect(ua.roomId).toBe(a.roomId);
-      expect(ua.members).toEqual(expect.arrayContaining([{ userId: a.userId, nickName: a.nickName, headNum: a.headNum }, { userId: b.userId, nickName: b.nickName, headNum: b.headNum }]));
+      expect(ua.members).toEqual(
+        expect.arrayContaining([
+          { userId: a.userId, nickName: a.nickName, headNum: a.headNum },
+          { userId: b.userId, nickName: b.nickName, headNum: b.headNum },
+        ]),
+      );
       // A second tab of b: no second join message.
       const cb2 = await open(t.url, { token: b.token, roomId: b.roomId });
       await cb2.waitForMembers(both, 'second tab gets members');
@@ -72,7 +85,13 @@ describe('socket.io', () => {
       await ca.waitForMessage((m) => m.event === 'join' && m.userId === b.userId);
       const sent: ChatMessage[] = [];
       for (let i = 0; i < 5; i++) {
-        const r = await ca.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content: `hello ${i}`, userId: b.userId, nickName: 'forged', sendUserId: b.userId });
+        const r = await ca.request<{ message: ChatMessage }>('message', {
+          roomId: a.roomId,
+          content: `hello ${i}`,
+          userId: b.userId,
+          nickName: 'forged',
+          sendUserId: b.userId,
+        });
         if (!r.ok) throw new Error(JSON.stringify(r.error));
         sent.push(r.message);
       }
@@ -149,7 +168,11 @@ describe('socket.io', () => {
       if (!newest.ok) throw new Error('history failed');
       expect(newest.messages.map((m) => m.content)).toEqual(['h5', 'h6', 'h7']);
       expect(newest.hasMore).toBe(true);
-      const older = await ca.request<{ messages: ChatMessage[]; hasMore: boolean }>('history', { roomId: a.roomId, before: newest.messages[0]!.seq, limit: 200 });
+      const older = await ca.request<{ messages: ChatMessage[]; hasMore: boolean }>('history', {
+        roomId: a.roomId,
+        before: newest.messages[0]!.seq,
+        limit: 200,
+      });
       if (!older.ok) throw new Error('history failed');
       expect(older.messages.map((m) => m.content)).toEqual([`${a.nickName} joined the room`, 'h0', 'h1', 'h2', 'h3', 'h4']);
       expect(older.hasMore).toBe(false);
@@ -226,7 +249,13 @@ describe('socket.io', () => {
     test('injection-looking and script-looking content is stored and returned verbatim', async () => {
       const a = await newSession(t.url);
       const c = await open(t.url, { token: a.token, roomId: a.roomId });
-      const contents = ["'; DROP TABLE messages; --", '<script>alert(1)</script>', "Robert'); DELETE FROM rooms WHERE ('1'='1", '😀 \\ " \u0000 \n tab\t', '%s %d ${x} {{x}}'];
+      const contents = [
+        "'; DROP TABLE messages; --",
+        '<script>alert(1)</script>',
+        "Robert'); DELETE FROM rooms WHERE ('1'='1",
+        '😀 \\ " \u0000 \n tab\t',
+        '%s %d ${x} {{x}}',
+      ];
       for (const content of contents) {
         const r = await c.request<{ message: ChatMessage }>('message', { roomId: a.roomId, content });
         if (!r.ok) throw new Error(JSON.stringify(r.error));
