@@ -52,7 +52,8 @@ Command: \`pnpm bench scaling\`. Machine: ${machine()}.
 
 A fixed, unsaturated load (${SHAPES.map((s) => `${s.name}: ${s.rooms} x ${s.clientsPerRoom} members at ${s.ratePerRoom} msg/s/room`).join('; ')}),
 ${STEP_SEC} s measured after ${WARMUP_SEC} s of warm-up, clients through HAProxy (so each room's members spread over the socket nodes), one API node.
-CPU is user + system time of each process over the measured window (the load generator excluded), per 1,000 deliveries.
+CPU is user + system time of each process over the measured window above what it burns idle (measured for ${IDLE_SEC} s before the load),
+per 1,000 deliveries; the load generator is not counted.
 "Bus messages per node" is what each socket node received from Redis per message sent (this cluster: \`chat_bus_messages_received_total\`;
 the reference: every broadcast reaches every node through the socket.io Redis adapter). Redis commands per message from \`INFO commandstats\`.
 
@@ -101,7 +102,13 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
     const socketNodes = d.cluster.nodes.filter((n) => n.kind === 'socket');
     const apiNodes = d.cluster.nodes.filter((n) => n.kind === 'api');
     const pids = { redis: redisPid(), mariadb: pidOf('mariadbd') };
+    // What the components burn with nobody connected (timers, heartbeats, background threads), per second: subtracted below.
+    const idleFrom = snapshot();
+    const idleStarted = Date.now();
+    await new Promise((r) => setTimeout(r, IDLE_SEC * 1000));
+    const idle = perSecond(idleFrom, snapshot(), (Date.now() - idleStarted) / 1000);
     let before: Snapshot | undefined;
+    let beforeAt = 0;
     let busBefore: Promise<number> = Promise.resolve(0);
     const busTotal = () => (server === 'reference' ? Promise.resolve(0) : busSum(socketNodes.map((n) => n.metricsUrl)));
     const report = await runLoad({
@@ -120,6 +127,7 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
         // The measured window starts after the warm-up: CPU and Redis counters from then on.
         if (!before && p.phase === 'measuring') {
           before = snapshot();
+          beforeAt = Date.now();
           busBefore = busTotal();
           void redis.config('RESETSTAT');
         }
@@ -128,17 +136,19 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
     });
     const after = snapshot();
     const start0 = before ?? after;
+    const windowSec = before ? (Date.now() - beforeAt) / 1000 : 0;
     function snapshot(): Snapshot {
       return {
         socket: socketNodes.reduce((sum, n) => sum + cpuSeconds(n.pid), 0),
         api: apiNodes.reduce((sum, n) => sum + cpuSeconds(n.pid), 0),
-        haproxy: cpuSeconds(d.cluster.haproxyPid),
+        haproxy: treeCpuSeconds(d.cluster.haproxyPid),
         redis: cpuSeconds(pids.redis),
         mariadb: cpuSeconds(pids.mariadb),
       };
     }
     const step = report.steps.at(-1)!;
-    const perK = (k: keyof Snapshot) => ((after[k] - start0[k]) / Math.max(1, step.delivered)) * 1000;
+    // Above idle: the cost of the deliveries, not of running the processes at all.
+    const perK = (k: keyof Snapshot) => (Math.max(0, after[k] - start0[k] - idle[k] * windowSec) / Math.max(1, step.delivered)) * 1000;
     const commands = await redisCalls(redis);
     const bus = ((await busTotal()) - (await busBefore)) / Math.max(1, step.sent);
     return {
@@ -156,6 +166,25 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
     redis.disconnect();
     await d.close();
   }
+}
+
+const IDLE_SEC = 5;
+
+/** CPU seconds per second of each component between two snapshots. */
+function perSecond(a: Snapshot, b: Snapshot, seconds: number): Snapshot {
+  const rate = (k: keyof Snapshot) => (b[k] - a[k]) / Math.max(0.001, seconds);
+  return { socket: rate('socket'), api: rate('api'), haproxy: rate('haproxy'), redis: rate('redis'), mariadb: rate('mariadb') };
+}
+
+/** A process and its children (HAProxy's master does no work; its worker does). */
+function treeCpuSeconds(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    // no children
+  }
+  return [pid, ...children].reduce((sum, p) => sum + cpuSeconds(p), 0);
 }
 
 interface Snapshot {
