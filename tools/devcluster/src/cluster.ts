@@ -81,6 +81,9 @@ export const DEFAULT_NODE_ENV = {
 } as const;
 
 /** The built nodes (`pnpm build`, scripts/build.mjs), relative to the repository root. */
+/** V8 flags every node runs with, as the image does (deploy/docker/start.sh): a 64 MB young generation. */
+export const NODE_FLAGS = ['--max-semi-space-size=64'] as const;
+
 export const ENTRY: Record<NodeKind, string> = {
   api: 'dist/api/main.js',
   socket: 'dist/socket/main.js',
@@ -236,7 +239,7 @@ class LocalCluster implements Cluster {
     const proc = await ManagedProcess.spawn({
       name: id,
       command: process.execPath,
-      args: [...(this.opts.nodeArgs ?? []), ...(this.opts.nodeEntry ?? [ENTRY[kind]])],
+      args: [...NODE_FLAGS, ...(this.opts.nodeArgs ?? []), ...(this.opts.nodeEntry ?? [ENTRY[kind]])],
       cwd: this.cwd,
       env: {
         ...this.baseEnv,
