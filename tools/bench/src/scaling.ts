@@ -109,7 +109,12 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
     const idle = perSecond(idleFrom, snapshot(), (Date.now() - idleStarted) / 1000);
     let before: Snapshot | undefined;
     let beforeAt = 0;
+    // The window ends when the generator starts closing: its disconnects (leaves, announcements) are not deliveries.
+    let after: Snapshot | undefined;
+    let afterAt = 0;
+    let commands: Promise<{ total: number }> | undefined;
     let busBefore: Promise<number> = Promise.resolve(0);
+    let busAfter: Promise<number> | undefined;
     const busTotal = () => (server === 'reference' ? Promise.resolve(0) : busSum(socketNodes.map((n) => n.metricsUrl)));
     const report = await runLoad({
       urls: [d.cluster.url],
@@ -131,12 +136,18 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
           busBefore = busTotal();
           void redis.config('RESETSTAT');
         }
+        if (before && !after && p.phase !== 'measuring') {
+          after = snapshot();
+          afterAt = Date.now();
+          commands = redisCalls(redis);
+          busAfter = busTotal();
+        }
         process.stderr.write(`  ${formatProgress(p)}\n`);
       },
     });
-    const after = snapshot();
-    const start0 = before ?? after;
-    const windowSec = before ? (Date.now() - beforeAt) / 1000 : 0;
+    const end = after ?? snapshot();
+    const start0 = before ?? end;
+    const windowSec = before ? ((after ? afterAt : Date.now()) - beforeAt) / 1000 : 0;
     function snapshot(): Snapshot {
       return {
         socket: socketNodes.reduce((sum, n) => sum + cpuSeconds(n.pid), 0),
@@ -148,9 +159,9 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
     }
     const step = report.steps.at(-1)!;
     // Above idle: the cost of the deliveries, not of running the processes at all.
-    const perK = (k: keyof Snapshot) => (Math.max(0, after[k] - start0[k] - idle[k] * windowSec) / Math.max(1, step.delivered)) * 1000;
-    const commands = await redisCalls(redis);
-    const bus = ((await busTotal()) - (await busBefore)) / Math.max(1, step.sent);
+    const perK = (k: keyof Snapshot) => (Math.max(0, end[k] - start0[k] - idle[k] * windowSec) / Math.max(1, step.delivered)) * 1000;
+    const calls = await (commands ?? redisCalls(redis));
+    const bus = ((await (busAfter ?? busTotal())) - (await busBefore)) / Math.max(1, step.sent);
     return {
       server,
       shape: shape.name,
@@ -159,7 +170,7 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
       delivered: step.delivered,
       cpu: { socket: perK('socket'), api: perK('api'), haproxy: perK('haproxy'), redis: perK('redis'), mariadb: perK('mariadb') },
       busPerNodePerMessage: server === 'reference' ? 1 : bus / socketNodes.length,
-      redisCommandsPerMessage: commands.total / Math.max(1, step.sent),
+      redisCommandsPerMessage: calls.total / Math.max(1, step.sent),
       e2eP99: step.e2e.p99,
     };
   } finally {

@@ -24,6 +24,7 @@ export const USAGE = `Usage: pnpm loadtest --url <url[,url...]> [options]
   --transport <t>         websocket | polling (default websocket)
   --parser <p>            json | msgpack (must match the server's SOCKET_PARSER)
   --delivery <d>          each | batch: one \`message\` frame per message (default), or the server's batched \`messages\` frames
+  --send-phases <p>       spread | aligned: rooms send at their own phase of the period (default), or all at the same instants (bursts)
   --workers <n>           load worker processes (default: cores; 0 = in-process)
   --out <dir>             write loadtest-<id>.json and .html here (default ./loadtest-reports)
   --server-pid <pid>      sample this process's RSS (server on this machine)
@@ -82,6 +83,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         transport: { type: 'string' },
         parser: { type: 'string' },
         delivery: { type: 'string' },
+        'send-phases': { type: 'string' },
         workers: { type: 'string' },
         out: { type: 'string' },
         'server-pid': { type: 'string' },
@@ -133,6 +135,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
   set('transport', oneOf('transport', v.transport, ['websocket', 'polling'] as const));
   set('parser', oneOf('parser', v.parser, ['json', 'msgpack'] as const));
   set('delivery', oneOf('delivery', v.delivery, ['each', 'batch'] as const));
+  set('sendPhases', oneOf('send-phases', v['send-phases'], ['spread', 'aligned'] as const));
   set('workers', num('workers', v.workers));
   set('serverPid', num('server-pid', v['server-pid']));
   set('drainTimeoutMs', num('drain-timeout', v['drain-timeout']));

@@ -8,6 +8,8 @@ export interface WorkerConfig {
   transport: 'websocket' | 'polling';
   parser: 'json' | 'msgpack';
   delivery: 'each' | 'batch';
+  /** `spread` (default): each room's sends at its own phase of the period; `aligned`: every room at the same instants (bursts). */
+  sendPhases: 'spread' | 'aligned';
   messageBytes: number;
   /** Talkers per room over all workers (for the local share of the rate). */
   talkersPerRoom: number;

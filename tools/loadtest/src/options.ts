@@ -38,6 +38,11 @@ export interface LoadOptions {
   parser?: 'json' | 'msgpack';
   /** `each` (default): one `message` event per message; `batch`: the server's batched `messages` frames. */
   delivery?: 'each' | 'batch';
+  /**
+   * `spread` (default): each room sends at its own phase of the period, as independent rooms do;
+   * `aligned`: every room at the same instants, so the load arrives in bursts of every room at once.
+   */
+  sendPhases?: 'spread' | 'aligned';
   /** Worker processes; default the number of cores; 0 runs the load inside this process. */
   workers?: number;
   /** Writes report.json and report.html here. */
@@ -67,6 +72,7 @@ export interface ResolvedOptions {
   transport: 'websocket' | 'polling';
   parser: 'json' | 'msgpack';
   delivery: 'each' | 'batch';
+  sendPhases: 'spread' | 'aligned';
   workers: number;
   outDir: string | undefined;
   serverPid: number | undefined;
@@ -131,6 +137,7 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     transport: o.transport ?? 'websocket',
     parser: o.parser ?? 'json',
     delivery: o.delivery ?? 'each',
+    sendPhases: o.sendPhases ?? 'spread',
     workers: Math.min(workers, scenario.rooms * scenario.clientsPerRoom),
     outDir: o.outDir,
     serverPid: o.serverPid,

@@ -176,6 +176,7 @@ class Coordinator {
       transport: o.transport,
       parser: o.parser,
       delivery: o.delivery,
+      sendPhases: o.sendPhases,
       messageBytes: s.messageBytes,
       talkersPerRoom: s.clientsPerRoom - churners,
       membersPerRoom: s.clientsPerRoom,

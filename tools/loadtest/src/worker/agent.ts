@@ -46,6 +46,12 @@ interface LocalRoom {
   members: LiveClient[];
   nextTalker: number;
   rate: number;
+  /**
+   * Where in its send period this room's sends fall, as a fraction of the period: rooms spread over
+   * it instead of all sending at the same instants (which made the load arrive in bursts of every
+   * room at once, and the latency measured the bursts).
+   */
+  phase: number;
   scheduled: number;
   historyScheduled: number;
   historyRate: number;
@@ -77,6 +83,12 @@ const MAX_SEEN = 100_000;
 
 /** Scheduler period; a step's sends are spread at this granularity. */
 const TICK_MS = 10;
+
+/** A low-discrepancy fraction in [0, 1) for room `index` (golden-ratio sequence), shifted per worker. */
+function spread(index: number, salt: number): number {
+  const x = index * 0.6180339887498949 + salt;
+  return x - Math.floor(x);
+}
 /** At most this many sends per room per scheduler tick (a stalled loop must not fire a huge burst). */
 const MAX_BURST = 200;
 const SAMPLE_MS = 1000;
@@ -90,6 +102,8 @@ const POLL_MS = 20;
  */
 export class LoadAgent {
   private config!: WorkerConfig;
+  /** Shifts this worker's room phases, so rooms split over workers do not line up either. */
+  private readonly phaseSalt = Math.random();
   private clients: LiveClient[] = [];
   private rooms: LocalRoom[] = [];
   private readonly memberships: Member[] = [];
@@ -199,7 +213,7 @@ export class LoadAgent {
       if (!c.roomId) continue;
       let r = byRoom.get(c.spec.room);
       if (!r) {
-        r = { index: c.spec.room, roomId: c.roomId, talkers: [], members: [], nextTalker: 0, rate: 0, scheduled: 0, historyScheduled: 0, historyRate: 0 };
+        r = { index: c.spec.room, roomId: c.roomId, talkers: [], members: [], nextTalker: 0, rate: 0, phase: this.config.sendPhases === 'aligned' ? 0 : spread(c.spec.room, this.phaseSalt), scheduled: 0, historyScheduled: 0, historyRate: 0 };
         byRoom.set(c.spec.room, r);
       }
       r.members.push(c);
@@ -325,7 +339,7 @@ export class LoadAgent {
     const now = nowMs();
     const elapsed = Math.min(now - st.startedAt, st.durationMs);
     for (const r of this.rooms) {
-      const due = Math.min(Math.floor((elapsed / 1000) * r.rate) - r.scheduled, MAX_BURST);
+      const due = Math.min(Math.floor((elapsed / 1000) * r.rate + r.phase) - r.scheduled, MAX_BURST);
       for (let i = 0; i < due; i++) {
         r.scheduled++;
         const c = this.pickTalker(r);
