@@ -69,23 +69,30 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
 /** Pause buckets in seconds, from 0.1 ms to 1 s. */
 const PAUSE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
+/** The loop-delay sampler's timer period: a sample is the time between two runs of this timer. */
+const LOOP_RESOLUTION_MS = 10;
+
 /**
- * What blocks the event loop: its delay (how late a 10 ms timer fires, sampled
- * by Node's own histogram and folded into a Prometheus histogram at each
- * scrape) and each GC pause by kind. `stop()` ends both observers.
+ * What blocks the event loop: its delay (how much later than due a 10 ms timer
+ * ran, from Node's own sampler, as quantiles over the time since the previous
+ * scrape) and each GC pause by kind. `stopLoopMetrics()` ends both observers.
  */
 function loopMetrics(registers: Registry[]) {
-  const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   delay.enable();
-  const loopDelay = new Histogram({
+  // Node records the whole interval between two runs of its timer, the period included: only the excess is delay.
+  const lateness = (nanos: number) => Math.max(0, nanos / 1e6 - LOOP_RESOLUTION_MS) / 1000;
+  const loopDelay = new Gauge({
     name: 'chat_event_loop_delay_seconds',
-    help: 'Event-loop delay samples since the last scrape (how late the loop ran a 10 ms timer)',
-    buckets: PAUSE_BUCKETS,
+    help: 'Event-loop delay since the previous scrape: how late a 10 ms timer ran, at quantiles 0.5, 0.99 and 1 (max)',
+    labelNames: ['quantile'] as const,
     registers,
     collect() {
-      // The node histogram keeps exact percentiles; a scrape takes its samples at a few representative points.
+      // A window with no sample (scraped twice within 10 ms) keeps the previous values rather than reporting zero.
       if (delay.count === 0) return;
-      for (const p of [50, 75, 90, 99, 99.9, 100]) this.observe(delay.percentile(p) / 1e9);
+      this.set({ quantile: '0.5' }, lateness(delay.percentile(50)));
+      this.set({ quantile: '0.99' }, lateness(delay.percentile(99)));
+      this.set({ quantile: '1' }, lateness(delay.max));
       delay.reset();
     },
   });

@@ -33,13 +33,19 @@ test('a publish given up is logged with message ids and seqs, never their conten
 test('/metrics shows the event-loop delay and GC pauses', async () => {
   const metrics = createMetrics({ nodeId: 'n2', role: 'test', defaultMetrics: false });
   try {
-    // A little garbage and a blocked loop to measure.
+    // The sampler records from its second tick on: let it run, then block the loop and make a little garbage.
+    await new Promise((r) => setTimeout(r, 50));
     const started = Date.now();
     while (Date.now() - started < 30) Array.from({ length: 1000 }, (_, i) => ({ i }));
     await new Promise((r) => setTimeout(r, 50));
     (globalThis as { gc?: () => void }).gc?.();
     const text = await metrics.registry.metrics();
-    expect(text).toMatch(/chat_event_loop_delay_seconds_count\{[^}]*\} [1-9]/);
+    // The 30 ms block made one 10 ms timer run at least 20 ms late: the max is above it, the period taken out.
+    const max = Number(/chat_event_loop_delay_seconds\{quantile="1"[^}]*\} (\S+)/.exec(text)?.[1]);
+    expect(max).toBeGreaterThanOrEqual(0.015);
+    // Most ticks were on time: the median is below the 10 ms period a raw sample always includes.
+    const median = Number(/chat_event_loop_delay_seconds\{quantile="0.5"[^}]*\} (\S+)/.exec(text)?.[1]);
+    expect(median).toBeLessThan(0.009);
     expect(text).toContain('chat_gc_pause_seconds');
   } finally {
     metrics.stopLoopMetrics();

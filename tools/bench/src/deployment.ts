@@ -49,7 +49,13 @@ export interface Deployment {
 }
 
 /** A fresh cluster on its own MySQL database and Redis key prefix; `close` removes both. */
-export async function startDeployment(opts: { socket: number; api: number; env?: Record<string, string>; nodeEntry?: string[] }): Promise<Deployment> {
+export async function startDeployment(opts: {
+  socket: number;
+  api: number;
+  env?: Record<string, string>;
+  nodeEntry?: string[];
+  v8Flags?: readonly string[];
+}): Promise<Deployment> {
   const db = await tempMysqlDatabase('chat_bench');
   const migrator = knex(knexConfig({ mysqlUrl: db.url }));
   await migrateLatest(migrator).finally(() => migrator.destroy());
@@ -60,6 +66,7 @@ export async function startDeployment(opts: { socket: number; api: number; env?:
       apiNodes: opts.api,
       port: 0,
       ...(opts.nodeEntry ? { nodeEntry: opts.nodeEntry } : {}),
+      ...(opts.v8Flags ? { v8Flags: opts.v8Flags } : {}),
       env: { MYSQL_URL: db.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', ...UNLIMITED, ...opts.env },
     });
     return {

@@ -50,3 +50,15 @@ export function quantile(b: Buckets, q: number): number {
   }
   return b.le.at(-2) ?? NaN;
 }
+
+/** The value of gauge `name` on every line whose labels include `match` (one per node, say). */
+export function gaugeValues(text: string, name: string, match: Record<string, string> = {}): number[] {
+  const values: number[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)\{([^}]*)\} ([\d.eE+-]+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+    if (Object.entries(match).every(([k, v]) => labels[k] === v)) values.push(Number(m[3]));
+  }
+  return values;
+}
