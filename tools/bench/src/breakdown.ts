@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { formatProgress, runLoad } from '@chat/loadtest';
@@ -5,18 +6,26 @@ import type { StepSummary } from '@chat/loadtest';
 import { NODE_FLAGS } from '@chat/devcluster';
 import { startDeployment } from './deployment';
 import { fmt, int, machine, table, writeSection } from './markdown';
-import { count, gaugeValues, histogram, minus, quantile } from './prom';
+import { count, gaugeValues, histogram, minus, plus, quantile } from './prom';
 import type { Buckets } from './prom';
 import { REPORT_DIR, SHAPE } from './sustained';
 
 /** The light step of the comparison: 60 msg/s/room, 12,000 deliveries/s. */
 const LIGHT = { ratePerRoom: 60, durationSec: 15, warmupSec: 3 } as const;
 
-/** Variants measured in the same run: V8's default young generation, and the 64 MB one the nodes run with (fewer scavenges). */
+/**
+ * Variants measured in the same run, in turns: V8's default young generation, the 64 MB one the nodes
+ * run with (fewer scavenges), and that with the GC on the main thread only (no waiting for helper threads
+ * that have no free core to run on).
+ */
 const VARIANTS: Array<{ label: string; v8Flags: readonly string[] }> = [
-  { label: "V8's default young generation", v8Flags: [] },
-  { label: `what the nodes run: young generation 64 MB (${NODE_FLAGS.join(' ')})`, v8Flags: NODE_FLAGS },
+  { label: "V8's defaults", v8Flags: [] },
+  { label: `what the nodes run: a 64 MB young generation (${NODE_FLAGS.join(' ')})`, v8Flags: NODE_FLAGS },
+  { label: 'the same with the GC on the main thread (--single-threaded-gc)', v8Flags: [...NODE_FLAGS, '--single-threaded-gc'] },
 ];
+
+/** Each variant runs this many times, the variants taking turns, so that a slow minute of the VM does not land on one of them. */
+const ROUNDS = 3;
 
 interface Breakdown {
   label: string;
@@ -24,6 +33,10 @@ interface Breakdown {
   stages: Array<[string, Buckets]>;
   /** Event-loop delay over the window in ms, the worse socket node at each quantile. */
   loopDelay: { p50: number; p99: number; max: number };
+  /** The socket nodes' main threads over the window, per second: CPU they used and time they were runnable but waited for a core. */
+  mainThreads: { cpuMsPerSec: number; waitMsPerSec: number; waitMsPerSlice: number };
+  /** Share of the machine's 2 cores busy over the window. */
+  machineBusy: number;
   inserts: number;
   sent: number;
 }
@@ -32,30 +45,49 @@ interface Breakdown {
  * `pnpm bench breakdown`: where a send's time goes at light load, and what
  * blocks the event loop, from the socket nodes' own histograms over the
  * measured window (send stages, commit time, fan-out, event-loop delay, GC
- * pauses), next to what the clients saw and what MariaDB did.
+ * pauses), next to what the clients saw, what MariaDB did and how long the
+ * nodes' main threads waited for a core.
  */
 export async function breakdownBenchmark(): Promise<string> {
-  const results: Breakdown[] = [];
-  for (const v of VARIANTS) results.push(await measure(v.label, v.v8Flags));
+  const runs = new Map<string, Breakdown[]>(VARIANTS.map((v) => [v.label, []]));
+  for (let round = 1; round <= ROUNDS; round++)
+    for (const v of VARIANTS) runs.get(v.label)!.push(await measure(`${v.label}, round ${round} of ${ROUNDS}`, v.v8Flags));
   const md = `## Light-load breakdown: where the ack time goes
 
 Command: \`pnpm bench breakdown\`. Machine: ${machine()}.
 
 Load: ${SHAPE.rooms} rooms x ${SHAPE.clientsPerRoom} members at ${LIGHT.ratePerRoom} msg/s/room (${int(LIGHT.ratePerRoom * SHAPE.rooms * SHAPE.clientsPerRoom)} deliveries/s),
 ${LIGHT.durationSec} s measured after ${LIGHT.warmupSec} s of warm-up, 2 socket nodes + 1 API node behind HAProxy, one \`message\` event per message.
-Figures are the socket nodes' own histograms over the measured window (both nodes together; quantiles interpolated within buckets).
-Event-loop delay: how late a 10 ms timer ran over the window (Node's sampler, its period taken out), the worse socket node at each quantile.
+Each variant ran ${ROUNDS} times on a fresh cluster, the variants taking turns. Client figures: the median run, with the range over the runs in brackets.
+The stage table adds up the socket nodes' own histograms over the measured windows of all runs (quantiles interpolated within buckets).
+Event-loop delay: how late a 10 ms timer ran (Node's sampler, its period taken out), the worse socket node at each quantile, median run.
+Main threads: the socket nodes' event-loop threads from \`/proc/<pid>/schedstat\`, per second of the window, both nodes together:
+CPU they ran, and time they were ready to run but waited for a core (the scheduler's run-queue delay), with the mean wait each time they got a core.
 
-${results
-  .map(
-    (r) => `### ${r.label}
+${VARIANTS.map((v) => section(v.label, runs.get(v.label)!)).join('\n\n')}
+`;
+  writeSection('breakdown', md);
+  return md;
+}
 
-Clients saw: ack p50 ${fmt(r.clients.ack.p50)} / p99 ${fmt(r.clients.ack.p99)} ms, end-to-end p50 ${fmt(r.clients.e2e.p50)} / p99 ${fmt(r.clients.e2e.p99)} ms, ${int(r.clients.sendsPerSec)} messages/s in; MariaDB: ${int(r.inserts)} INSERTs for ${int(r.sent)} messages (${fmt(r.sent / Math.max(1, r.inserts), 2)} per group).
-Event-loop delay: p50 ${fmt(r.loopDelay.p50, 2)} / p99 ${fmt(r.loopDelay.p99, 2)} / max ${fmt(r.loopDelay.max, 2)} ms.
+function section(label: string, rs: Breakdown[]): string {
+  const spread = (pick: (r: Breakdown) => number, digits = 1) => {
+    const xs = rs.map(pick).sort((a, b) => a - b);
+    return `${fmt(xs[Math.floor(xs.length / 2)], digits)} [${fmt(xs[0], digits)}-${fmt(xs.at(-1), digits)}]`;
+  };
+  const stages = rs[0]!.stages.map(([name], i) => [name, rs.map((r) => r.stages[i]![1]).reduce(plus)] as const);
+  const inserts = rs.reduce((n, r) => n + r.inserts, 0);
+  const sent = rs.reduce((n, r) => n + r.sent, 0);
+  return `### ${label}
+
+Clients saw: ack p50 ${spread((r) => r.clients.ack.p50)} / p99 ${spread((r) => r.clients.ack.p99)} ms, end-to-end p50 ${spread((r) => r.clients.e2e.p50)} / p99 ${spread((r) => r.clients.e2e.p99)} ms, ${int(rs[0]!.clients.sendsPerSec)} messages/s in.
+Event-loop delay: p50 ${spread((r) => r.loopDelay.p50, 2)} / p99 ${spread((r) => r.loopDelay.p99, 2)} / max ${spread((r) => r.loopDelay.max)} ms.
+Main threads: CPU ${spread((r) => r.mainThreads.cpuMsPerSec, 0)} ms/s, waiting for a core ${spread((r) => r.mainThreads.waitMsPerSec, 0)} ms/s (${spread((r) => r.mainThreads.waitMsPerSlice, 2)} ms per wait); the machine ${spread((r) => 100 * r.machineBusy, 0)}% busy.
+MariaDB: ${int(inserts)} INSERTs for ${int(sent)} messages (${fmt(sent / Math.max(1, inserts), 2)} per group).
 
 ${table(
   ['stage', 'count', 'p50 ms', 'p99 ms', 'mean ms', 'total s'],
-  r.stages.map(([name, b]) => [
+  stages.map(([name, b]) => [
     name,
     int(count(b)),
     fmt(quantile(b, 0.5) * 1000, 2),
@@ -63,12 +95,7 @@ ${table(
     fmt((b.sum / Math.max(1, count(b))) * 1000, 2),
     fmt(b.sum, 2),
   ]),
-)}`,
-  )
-  .join('\n\n')}
-`;
-  writeSection('breakdown', md);
-  return md;
+)}`;
 }
 
 async function measure(label: string, v8Flags: readonly string[]): Promise<Breakdown> {
@@ -82,7 +109,14 @@ async function measure(label: string, v8Flags: readonly string[]): Promise<Break
       const [rows] = (await admin.query("SHOW GLOBAL STATUS LIKE 'Com_insert'")) as unknown as [Array<{ Value: string }>];
       return Number(rows[0]?.Value ?? 0);
     };
-    let before: Promise<[string, number]> | undefined;
+    const sample = async () => ({
+      started: Date.now(),
+      threads: sockets.map((n) => schedStat(n.pid)),
+      machine: machineTicks(),
+      text: await scrapeAll(),
+      inserts: await inserts(),
+    });
+    let before: ReturnType<typeof sample> | undefined;
     const report = await runLoad({
       urls: [d.cluster.url],
       ...SHAPE,
@@ -93,21 +127,29 @@ async function measure(label: string, v8Flags: readonly string[]): Promise<Break
       delivery: 'each',
       outDir: path.join(REPORT_DIR, 'breakdown'),
       onProgress: (p) => {
-        if (!before && p.phase === 'measuring') before = Promise.all([scrapeAll(), inserts()]);
+        if (!before && p.phase === 'measuring') before = sample();
         process.stderr.write(`  ${formatProgress(p)}\n`);
       },
     });
-    const [afterText, afterInserts] = await Promise.all([scrapeAll(), inserts()]);
-    const [beforeText, beforeInserts] = before ? await before : [afterText, afterInserts];
-    const window = (name: string, labels: Record<string, string> = {}) => minus(histogram(afterText, name, labels), histogram(beforeText, name, labels));
+    const after = await sample();
+    const start = before ? await before : after;
+    const window = (name: string, labels: Record<string, string> = {}) => minus(histogram(after.text, name, labels), histogram(start.text, name, labels));
     const step = report.steps.at(-1)!;
     // The gauges cover the time since the previous scrape: the one at the window's start.
-    const worstLoopDelay = (q: string) => Math.max(...gaugeValues(afterText, 'chat_event_loop_delay_seconds', { quantile: q })) * 1000;
+    const worstLoopDelay = (q: string) => Math.max(...gaugeValues(after.text, 'chat_event_loop_delay_seconds', { quantile: q })) * 1000;
+    const seconds = Math.max(1, after.started - start.started) / 1000;
+    const threads = after.threads.map((t, i) => minusSched(t, start.threads[i]!)).reduce(plusSched);
     return {
       label,
       clients: step,
       loopDelay: { p50: worstLoopDelay('0.5'), p99: worstLoopDelay('0.99'), max: worstLoopDelay('1') },
-      inserts: afterInserts - beforeInserts,
+      mainThreads: {
+        cpuMsPerSec: threads.runNs / 1e6 / seconds,
+        waitMsPerSec: threads.waitNs / 1e6 / seconds,
+        waitMsPerSlice: threads.waitNs / 1e6 / Math.max(1, threads.slices),
+      },
+      machineBusy: 1 - (after.machine.idle - start.machine.idle) / Math.max(1, after.machine.total - start.machine.total),
+      inserts: after.inserts - start.inserts,
       sent: step.sent,
       stages: [
         ['ack (server side: request to ack)', window('chat_ack_seconds')],
@@ -125,4 +167,25 @@ async function measure(label: string, v8Flags: readonly string[]): Promise<Break
     await admin.end();
     await d.close();
   }
+}
+
+/** A thread's scheduler counters (`/proc/<pid>/schedstat`, the main thread's): ns on a CPU, ns runnable but waiting, times it got a CPU. */
+interface SchedStat {
+  runNs: number;
+  waitNs: number;
+  slices: number;
+}
+
+function schedStat(pid: number): SchedStat {
+  const [runNs = 0, waitNs = 0, slices = 0] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+  return { runNs, waitNs, slices };
+}
+
+const minusSched = (a: SchedStat, b: SchedStat): SchedStat => ({ runNs: a.runNs - b.runNs, waitNs: a.waitNs - b.waitNs, slices: a.slices - b.slices });
+const plusSched = (a: SchedStat, b: SchedStat): SchedStat => ({ runNs: a.runNs + b.runNs, waitNs: a.waitNs + b.waitNs, slices: a.slices + b.slices });
+
+/** Whole-machine CPU ticks from /proc/stat: idle (idle + iowait) and total. */
+function machineTicks(): { idle: number; total: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: (f[3] ?? 0) + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
 }

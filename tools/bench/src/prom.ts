@@ -31,6 +31,13 @@ export function minus(after: Buckets, before: Buckets): Buckets {
   return { le: after.le, counts: after.counts.map((c, i) => c - (before.counts[i] ?? 0)), sum: after.sum - before.sum };
 }
 
+/** Two windows of the same histogram added up (runs of one variant, say); a window with no buckets adds nothing. */
+export function plus(a: Buckets, b: Buckets): Buckets {
+  if (a.le.length === 0) return b;
+  if (b.le.length === 0) return a;
+  return { le: a.le, counts: a.counts.map((c, i) => c + (b.counts[i] ?? 0)), sum: a.sum + b.sum };
+}
+
 export const count = (b: Buckets): number => b.counts.at(-1) ?? 0;
 
 /** The q-quantile in seconds, interpolated within its bucket (as Prometheus' histogram_quantile does). */

@@ -1,4 +1,4 @@
-import { count, gaugeValues, histogram, minus, quantile } from '../src/prom';
+import { count, gaugeValues, histogram, minus, plus, quantile } from '../src/prom';
 
 const scrape = (okCounts: [number, number, number], sum: number) => `# HELP chat_ack_seconds From a message event to its ack
 # TYPE chat_ack_seconds histogram
@@ -28,4 +28,12 @@ test('a quantile is interpolated within its bucket, as histogram_quantile does',
 test('gauge values come one per matching line', () => {
   expect(gaugeValues(scrape([0, 0, 0], 0), 'chat_event_loop_delay_seconds', { quantile: '0.99' })).toEqual([0.004, 0.012]);
   expect(gaugeValues(scrape([0, 0, 0], 0), 'chat_event_loop_delay_seconds', { quantile: '0.5' })).toEqual([]);
+});
+
+test('windows add up, and an empty one adds nothing', () => {
+  const a = histogram(scrape([1, 2, 3], 0.5), 'chat_ack_seconds');
+  const sum = plus(a, a);
+  expect(sum.counts).toEqual([2, 4, 6]);
+  expect(sum.sum).toBeCloseTo(1);
+  expect(plus(histogram('', 'chat_ack_seconds'), a)).toEqual(a);
 });
