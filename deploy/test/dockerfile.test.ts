@@ -66,7 +66,7 @@ function copyArgs(i: Instruction): { flags: string[]; sources: string[]; dest: s
 
 /** The entry points start.sh execs, relative to the image's /app (and to the repository root after `pnpm build`). */
 function startEntries(): string[] {
-  return [...readText(START_SH).matchAll(/exec node (?:\$V8_FLAGS )?(\S+)/g)].map((m) => m[1] as string);
+  return [...readText(START_SH).matchAll(/exec node (\S+)/g)].map((m) => m[1] as string);
 }
 
 function pkgJson(dir: string): {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
-import { NODE_FLAGS, freePort, startCluster } from '@chat/devcluster';
+import { freePort, startCluster } from '@chat/devcluster';
 import type { Cluster } from '@chat/devcluster';
 import { knexConfig, migrateLatest } from '@chat/store';
 import { dropRedisKeys, randomSuffix, tempMysqlDatabase, waitUntil } from '@chat/testkit';
@@ -54,7 +54,8 @@ export async function startDeployment(opts: {
   api: number;
   env?: Record<string, string>;
   nodeEntry?: string[];
-  v8Flags?: readonly string[];
+  /** Node.js flags for every node (a benchmark comparing V8 settings). */
+  nodeArgs?: string[];
 }): Promise<Deployment> {
   const db = await tempMysqlDatabase('chat_bench');
   const migrator = knex(knexConfig({ mysqlUrl: db.url }));
@@ -66,7 +67,7 @@ export async function startDeployment(opts: {
       apiNodes: opts.api,
       port: 0,
       ...(opts.nodeEntry ? { nodeEntry: opts.nodeEntry } : {}),
-      ...(opts.v8Flags ? { v8Flags: opts.v8Flags } : {}),
+      ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
       env: { MYSQL_URL: db.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', ...UNLIMITED, ...opts.env },
     });
     return {
@@ -139,7 +140,7 @@ export async function startSingleNode(env: Record<string, string> = {}, opts: { 
   const prefix = `bench${randomSuffix()}`;
   const log = fs.openSync(path.join(dataDir, 'node.log'), 'a');
   // The built entry point (`pnpm bench` builds first), as production runs it.
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...inspectArgs, builtEntry('standalone')], {
+  const child = spawn(process.execPath, [...inspectArgs, builtEntry('standalone')], {
     cwd: ROOT,
     stdio: ['ignore', log, log],
     env: {

@@ -44,8 +44,6 @@ export interface StartClusterOptions {
   nodeEntry?: string[];
   /** Extra Node.js flags for every node, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
-  /** V8 flags in place of NODE_FLAGS (a benchmark comparing them; `[]` is V8's defaults). */
-  v8Flags?: readonly string[];
   /** Called when a node exits, whether killed through the cluster or on its own. */
   onNodeExit?: (node: NodeHandle, exit: ExitInfo) => void;
 }
@@ -81,9 +79,6 @@ export const DEFAULT_NODE_ENV = {
   MYSQL_URL: 'mysql://root@127.0.0.1:3306/test',
   REDIS_URL: 'redis://127.0.0.1:6379',
 } as const;
-
-/** V8 flags every node runs with, as the image does (deploy/docker/start.sh): a 64 MB young generation. */
-export const NODE_FLAGS = ['--max-semi-space-size=64'] as const;
 
 /** The built nodes (`pnpm build`, scripts/build.mjs), relative to the repository root. */
 export const ENTRY: Record<NodeKind, string> = {
@@ -241,7 +236,7 @@ class LocalCluster implements Cluster {
     const proc = await ManagedProcess.spawn({
       name: id,
       command: process.execPath,
-      args: [...(this.opts.v8Flags ?? NODE_FLAGS), ...(this.opts.nodeArgs ?? []), ...(this.opts.nodeEntry ?? [ENTRY[kind]])],
+      args: [...(this.opts.nodeArgs ?? []), ...(this.opts.nodeEntry ?? [ENTRY[kind]])],
       cwd: this.cwd,
       env: {
         ...this.baseEnv,

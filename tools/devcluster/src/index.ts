@@ -1,4 +1,4 @@
-export { startCluster, BACKEND, DEFAULT_NODE_ENV, NODE_FLAGS } from './cluster';
+export { startCluster, BACKEND, DEFAULT_NODE_ENV } from './cluster';
 export type { Cluster, NodeHandle, NodeKind, StartClusterOptions, StartNodeOptions } from './cluster';
 export { startRedisCluster } from './redis-cluster';
 export type { RedisClusterHandle, RedisClusterOptions } from './redis-cluster';
