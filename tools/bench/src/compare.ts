@@ -4,7 +4,7 @@ import type { LoadReport } from '@chat/loadtest';
 import { startDeployment } from './deployment';
 import type { Deployment } from './deployment';
 import { fmt, int, machine, table, writeSection } from './markdown';
-import { REPORT_DIR, SHAPE } from './sustained';
+import { REPORT_DIR, SHAPE, WARM_UP, warmUp } from './sustained';
 
 /** The steps of the comparison, in messages per second per room (x 10 rooms x 20 receivers = deliveries/s). */
 export const COMPARE_STEPS = [
@@ -30,6 +30,9 @@ interface StepResult {
   duplicates: number;
 }
 
+/** Each system runs this many times, the two taking turns, so that a slow minute of the VM does not land on one of them. */
+const ROUNDS = 3;
+
 /**
  * `pnpm bench compare`: this cluster against the reference at the same steps
  * (light, medium, the target), in one run: 2 socket nodes and 1 API node (the
@@ -37,21 +40,31 @@ interface StepResult {
  * one event per message.
  */
 export async function compareBenchmark(): Promise<string> {
-  const ours = await measure('this cluster (2 socket + 1 API nodes)', () => startDeployment({ socket: 2, api: 1 }));
-  const reference = await measure('reference (socket.io + redis-adapter, one INSERT per message; 3 nodes)', () =>
-    startDeployment({ socket: 2, api: 1, nodeEntry: REFERENCE_ENTRY }),
-  );
+  const ours: StepResult[][] = [];
+  const reference: StepResult[][] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    ours.push(await measure(`this cluster, round ${round} of ${ROUNDS}`, 'this', () => startDeployment({ socket: 2, api: 1 })));
+    reference.push(
+      await measure(`reference, round ${round} of ${ROUNDS}`, 'reference', () => startDeployment({ socket: 2, api: 1, nodeEntry: REFERENCE_ENTRY })),
+    );
+  }
   const rows = COMPARE_STEPS.map((step, i) => {
-    const a = ours.steps[i]!;
-    const b = reference.steps[i]!;
+    const a = ours.map((run) => run[i]!);
+    const b = reference.map((run) => run[i]!);
     return [
       `${step.name}: ${fmt(step.ratePerRoom, 0)} msg/s/room, ${int(step.ratePerRoom * SHAPE.rooms * SHAPE.clientsPerRoom)} deliveries/s asked`,
-      `${fmt(a.e2eP99)} / ${fmt(a.ackP99)}`,
-      `${fmt(b.e2eP99)} / ${fmt(b.ackP99)}`,
-      `${ratio(b.e2eP99, a.e2eP99)} / ${ratio(b.ackP99, a.ackP99)}`,
-      `${a.lost} / ${a.orderViolations} / ${a.duplicates}`,
-      `${b.lost} / ${b.orderViolations} / ${b.duplicates}`,
-      `${int(a.deliveriesPerSec)} / ${int(b.deliveriesPerSec)}`,
+      `${spread(a, (r) => r.e2eP99)} / ${spread(a, (r) => r.ackP99)}`,
+      `${spread(b, (r) => r.e2eP99)} / ${spread(b, (r) => r.ackP99)}`,
+      `${ratio(
+        median(b, (r) => r.e2eP99),
+        median(a, (r) => r.e2eP99),
+      )} / ${ratio(
+        median(b, (r) => r.ackP99),
+        median(a, (r) => r.ackP99),
+      )}`,
+      faults(a),
+      faults(b),
+      `${int(median(a, (r) => r.deliveriesPerSec))} / ${int(median(b, (r) => r.deliveriesPerSec))}`,
     ];
   });
   const md = `## Compare: this cluster against a conventional socket.io server
@@ -59,26 +72,35 @@ export async function compareBenchmark(): Promise<string> {
 Command: \`pnpm bench compare\`. Machine: ${machine()}.
 
 Load: ${SHAPE.rooms} rooms x ${SHAPE.clientsPerRoom} members, every member receives every message of its room (one \`message\` event each, the default),
-${STEP_SEC} s per step after ${WARMUP_SEC} s of warm-up, each step a fresh set of clients. Both run as 3 Node processes behind the same
+${STEP_SEC} s per step after ${WARMUP_SEC} s of warm-up, each step a fresh set of clients; each fresh deployment first carries ${WARM_UP.durationSec} s of
+unmeasured load at ${WARM_UP.ratePerRoom} msg/s/room (a node just started runs cold code). Both run as 3 Node processes behind the same
 generated HAProxy config on the same MariaDB and Redis. The reference is what users would otherwise write
 (\`tools/bench/src/reference\`): plain socket.io with \`@socket.io/redis-adapter\` (every node receives every broadcast),
 a Redis INCR for the seq, one INSERT per message and the ack after it, then \`io.to(room).emit\`; no ordering, no presence.
+Each system ran ${ROUNDS} times on fresh deployments, the two taking turns: figures are the median run with the range in brackets,
+ratios are of the medians, and losses, order violations and duplicates are added up over the runs.
 
 | step | this cluster e2e p99 / ack p99 ms | reference e2e p99 / ack p99 ms | reference ÷ this cluster (e2e / ack; > 1: we are faster) | this cluster lost / order violations / duplicates | reference lost / order violations / duplicates | deliveries/s (ours / reference) |
 | --- | --- | --- | --- | --- | --- | --- |
 ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
 
-${[ours, reference].map((s) => `Steps, ${s.label}:\n\n${stepTable(s.steps)}`).join('\n\n')}
+${[
+  ['this cluster (2 socket + 1 API nodes)', ours],
+  ['reference (socket.io + redis-adapter, one INSERT per message; 3 nodes)', reference],
+]
+  .map(([label, runs]) => `Steps, ${label as string}:\n\n${stepTable(runs as StepResult[][])}`)
+  .join('\n\n')}
 `;
   writeSection('compare', md);
   return md;
 }
 
-/** Each step on a fresh load (its own clients and rooms), on one deployment. */
-async function measure(label: string, start: () => Promise<Deployment>): Promise<{ label: string; steps: StepResult[] }> {
+/** Each step on a fresh load (its own clients and rooms), on one deployment, after the deployment's warm-up. */
+async function measure(label: string, system: string, start: () => Promise<Deployment>): Promise<StepResult[]> {
   process.stderr.write(`\n== ${label}\n`);
   const d = await start();
   try {
+    await warmUp(d);
     const steps: StepResult[] = [];
     for (const step of COMPARE_STEPS) {
       const report = await runLoad({
@@ -94,16 +116,31 @@ async function measure(label: string, start: () => Promise<Deployment>): Promise
         delivery: 'each',
         loopP99MaxMs: 50,
         cpuMaxPct: 95,
-        outDir: path.join(REPORT_DIR, `compare-${label.split(' ')[0]}-${step.name}`),
+        outDir: path.join(REPORT_DIR, `compare-${system}-${step.name}`),
         onProgress: (p) => process.stderr.write(`  ${step.name}: ${formatProgress(p)}\n`),
       });
       steps.push(summarize(step, report));
     }
-    return { label, steps };
+    return steps;
   } finally {
     await d.close();
   }
 }
+
+const median = (runs: StepResult[], pick: (r: StepResult) => number): number => {
+  const xs = runs.map(pick).sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)]!;
+};
+
+const spread = (runs: StepResult[], pick: (r: StepResult) => number): string => {
+  const xs = runs.map(pick).sort((a, b) => a - b);
+  return `${fmt(median(runs, pick))} [${fmt(xs[0])}-${fmt(xs.at(-1))}]`;
+};
+
+const faults = (runs: StepResult[]): string => {
+  const total = (pick: (r: StepResult) => number) => runs.reduce((n, r) => n + pick(r), 0);
+  return `${total((r) => r.lost)} / ${total((r) => r.orderViolations)} / ${total((r) => r.duplicates)}`;
+};
 
 function summarize(step: (typeof COMPARE_STEPS)[number], report: LoadReport): StepResult {
   const s = report.steps.at(-1)!;
@@ -120,20 +157,21 @@ function summarize(step: (typeof COMPARE_STEPS)[number], report: LoadReport): St
   };
 }
 
-function stepTable(steps: StepResult[]): string {
+function stepTable(runs: StepResult[][]): string {
   return table(
-    ['step', 'msg/s/room', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'lost', 'order violations', 'duplicates'],
-    steps.map((s) => [
-      s.name,
-      fmt(s.ratePerRoom, 0),
-      int(s.deliveriesPerSec),
-      fmt(s.e2eP50),
-      fmt(s.e2eP99),
-      fmt(s.ackP99),
-      `${s.lost}`,
-      `${s.orderViolations}`,
-      `${s.duplicates}`,
-    ]),
+    ['step', 'msg/s/room', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'lost / order violations / duplicates'],
+    COMPARE_STEPS.map((step, i) => {
+      const rs = runs.map((run) => run[i]!);
+      return [
+        step.name,
+        fmt(step.ratePerRoom, 0),
+        int(median(rs, (r) => r.deliveriesPerSec)),
+        spread(rs, (r) => r.e2eP50),
+        spread(rs, (r) => r.e2eP99),
+        spread(rs, (r) => r.ackP99),
+        faults(rs),
+      ];
+    }),
   );
 }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { formatProgress, runLoad } from '@chat/loadtest';
 import type { LoadReport, StepSummary } from '@chat/loadtest';
 import { startDeployment } from './deployment';
+import type { Deployment } from './deployment';
 import { fmt, int, table } from './markdown';
 
 /** The load shape of the issue's targets: 10 rooms x 20 members, messages stored in MySQL. */
@@ -14,6 +15,24 @@ export const RAMP_P99_MAX_MS = 250;
 export const RAMP = { start: 20, factor: 1.25, maxSteps: 14, stepSec: 8, retries: 1 } as const;
 
 export const REPORT_DIR = path.resolve(__dirname, '../../../loadtest-reports/bench');
+
+/** Unmeasured load on a fresh deployment before the measured steps: a node just started runs cold code for its first seconds. */
+export const WARM_UP = { ratePerRoom: 60, durationSec: 12 } as const;
+
+export async function warmUp(d: Deployment): Promise<void> {
+  process.stderr.write(`  warm-up: ${WARM_UP.durationSec} s at ${WARM_UP.ratePerRoom} msg/s/room, not measured\n`);
+  await runLoad({
+    urls: [d.cluster.url],
+    ...SHAPE,
+    ...WARM_UP,
+    warmupSec: 0,
+    p99MaxMs: 600_000,
+    lossMax: 1,
+    workers: 2,
+    delivery: 'each',
+    outDir: path.join(REPORT_DIR, 'warm-up'),
+  });
+}
 
 export interface Sustained {
   label: string;
