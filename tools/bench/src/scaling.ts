@@ -10,10 +10,15 @@ import { REPORT_DIR } from './sustained';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REFERENCE_ENTRY = ['--import', 'tsx', path.join('tools', 'bench', 'src', 'reference', 'main.ts')];
 const NODE_COUNTS = [1, 2, 4] as const;
-/** Two room shapes at an unsaturated rate (this 2-core machine also runs the load generator). */
+/**
+ * Room shapes at an unsaturated rate (this 2-core machine also runs the load generator): rooms of 20 and one of
+ * 2,000 members at 2,000 deliveries/s each, and rooms of 4, fewer members than 4 nodes, where interest routing
+ * spares a node the rooms it has no member of.
+ */
 const SHAPES = [
-  { name: 'small rooms', rooms: 50, clientsPerRoom: 4, ratePerRoom: 4 },
-  { name: 'one big room', rooms: 1, clientsPerRoom: 1000, ratePerRoom: 1 },
+  { name: 'rooms of 20', rooms: 10, clientsPerRoom: 20, ratePerRoom: 10 },
+  { name: 'one room of 2,000', rooms: 1, clientsPerRoom: 2000, ratePerRoom: 1 },
+  { name: 'rooms of 4', rooms: 50, clientsPerRoom: 4, ratePerRoom: 4 },
 ] as const;
 const STEP_SEC = 15;
 const WARMUP_SEC = 3;

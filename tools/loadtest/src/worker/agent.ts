@@ -213,7 +213,18 @@ export class LoadAgent {
       if (!c.roomId) continue;
       let r = byRoom.get(c.spec.room);
       if (!r) {
-        r = { index: c.spec.room, roomId: c.roomId, talkers: [], members: [], nextTalker: 0, rate: 0, phase: this.config.sendPhases === 'aligned' ? 0 : spread(c.spec.room, this.phaseSalt), scheduled: 0, historyScheduled: 0, historyRate: 0 };
+        r = {
+          index: c.spec.room,
+          roomId: c.roomId,
+          talkers: [],
+          members: [],
+          nextTalker: 0,
+          rate: 0,
+          phase: this.config.sendPhases === 'aligned' ? 0 : spread(c.spec.room, this.phaseSalt),
+          scheduled: 0,
+          historyScheduled: 0,
+          historyRate: 0,
+        };
         byRoom.set(c.spec.room, r);
       }
       r.members.push(c);
