@@ -94,9 +94,46 @@ ${table(
     fmt(r.e2eP99),
   ]),
 )}
+
+How the cost per delivery moves as socket nodes are added (all components together, and the socket nodes alone; ratios of the same run):
+
+${growthTable(rows)}
 `;
   writeSection('scaling', md);
   return md;
+}
+
+function growthTable(rows: Row[]): string {
+  const total = (r: Row) => r.cpu.socket + r.cpu.api + r.cpu.haproxy + r.cpu.redis + r.cpu.mariadb;
+  const out: string[][] = [];
+  for (const shape of SHAPES) {
+    for (const server of ['this cluster', 'reference']) {
+      const byNodes = NODE_COUNTS.map((n) => rows.find((r) => r.shape === shape.name && r.server === server && r.nodes === n));
+      const [one, , four] = byNodes;
+      if (!one || !four) continue;
+      out.push([
+        shape.name,
+        server,
+        byNodes.map((r) => (r ? fmt(total(r), 3) : '-')).join(' / '),
+        `${fmt(total(four) / Math.max(1e-9, total(one)), 2)}x`,
+        byNodes.map((r) => (r ? fmt(r.cpu.socket, 3) : '-')).join(' / '),
+        `${fmt(four.cpu.socket / Math.max(1e-9, one.cpu.socket), 2)}x`,
+        byNodes.map((r) => (r ? fmt(r.busPerNodePerMessage, 2) : '-')).join(' / '),
+      ]);
+    }
+  }
+  return table(
+    [
+      'room shape',
+      'server',
+      'total CPU s/1k, 1 / 2 / 4 nodes',
+      '4 nodes ÷ 1 node',
+      'socket nodes CPU s/1k, 1 / 2 / 4',
+      '4 nodes ÷ 1 node',
+      'bus msgs per node per message, 1 / 2 / 4',
+    ],
+    out,
+  );
 }
 
 async function measure(server: string, shape: (typeof SHAPES)[number], nodes: number, start: () => Promise<Deployment>): Promise<Row> {
