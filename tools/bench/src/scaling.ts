@@ -34,6 +34,8 @@ interface Row {
   /** Bus (or adapter) messages each socket node received per message sent, averaged over the nodes. */
   busPerNodePerMessage: number;
   redisCommandsPerMessage: number;
+  /** The most frequent Redis commands, per message sent. */
+  redisCommandMix: string;
   e2eP99: number;
 }
 
@@ -76,6 +78,7 @@ ${table(
     'total',
     'bus msgs per node per message',
     'Redis commands per message',
+    'the most frequent ones, per message',
     'e2e p99 ms',
   ],
   rows.map((r) => [
@@ -91,6 +94,7 @@ ${table(
     fmt(r.cpu.socket + r.cpu.api + r.cpu.haproxy + r.cpu.redis + r.cpu.mariadb, 3),
     fmt(r.busPerNodePerMessage, 2),
     fmt(r.redisCommandsPerMessage, 2),
+    r.redisCommandMix,
     fmt(r.e2eP99),
   ]),
 )}
@@ -154,7 +158,7 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
     // The window ends when the generator starts closing: its disconnects (leaves, announcements) are not deliveries.
     let after: Snapshot | undefined;
     let afterAt = 0;
-    let commands: Promise<{ total: number }> | undefined;
+    let commands: ReturnType<typeof redisCalls> | undefined;
     let busBefore: Promise<number> = Promise.resolve(0);
     let busAfter: Promise<number> | undefined;
     const busTotal = () => (server === 'reference' ? Promise.resolve(0) : busSum(socketNodes.map((n) => n.metricsUrl)));
@@ -213,6 +217,7 @@ async function measure(server: string, shape: (typeof SHAPES)[number], nodes: nu
       cpu: { socket: perK('socket'), api: perK('api'), haproxy: perK('haproxy'), redis: perK('redis'), mariadb: perK('mariadb') },
       busPerNodePerMessage: server === 'reference' ? 1 : bus / socketNodes.length,
       redisCommandsPerMessage: calls.total / Math.max(1, step.sent),
+      redisCommandMix: commandMix(calls.byCommand, step.sent),
       e2eP99: step.e2e.p99,
     };
   } finally {
@@ -260,11 +265,19 @@ async function busSum(metricsUrls: string[]): Promise<number> {
 }
 
 /** Commands Redis ran since its stats were reset at the start of the measured window. */
-async function redisCalls(redis: Redis): Promise<{ total: number }> {
+async function redisCalls(redis: Redis): Promise<{ total: number; byCommand: Map<string, number> }> {
   const info = await redis.info('commandstats');
-  let total = 0;
-  for (const m of info.matchAll(/calls=(\d+)/g)) total += Number(m[1]);
-  return { total };
+  const byCommand = new Map<string, number>();
+  for (const m of info.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) if (m[1] !== 'config|resetstat') byCommand.set(m[1]!, Number(m[2]));
+  return { total: [...byCommand.values()].reduce((a, b) => a + b, 0), byCommand };
+}
+
+function commandMix(byCommand: Map<string, number>, sent: number): string {
+  return [...byCommand]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([name, calls]) => `${name} ${fmt(calls / Math.max(1, sent), 1)}`)
+    .join(', ');
 }
 
 function pidOf(name: string): number {

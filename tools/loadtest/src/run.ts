@@ -130,7 +130,7 @@ class Coordinator {
 
     // 2. warmup (not measured), 3. measured step(s)
     if (s.warmupSec > 0) {
-      this.phase = 'warmup';
+      this.enterPhase('warmup');
       await this.runStep(-1, s.ratePerRoom, s.warmupSec * 1000);
     }
     const steps: StepSummary[] = [];
@@ -142,7 +142,7 @@ class Coordinator {
       let rate = ctl.rateOf(0);
       for (let i = 0; ; i++) {
         const at = ctl.position;
-        this.phase = `step ${at.step}/${o.ramp.maxSteps} @ ${rate}/s/room${at.repeat ? ' (again)' : ''}`;
+        this.enterPhase(`step ${at.step}/${o.ramp.maxSteps} @ ${rate}/s/room${at.repeat ? ' (again)' : ''}`);
         const summary = await this.measuredStep(i, rate, o.ramp.stepSec);
         steps.push(summary);
         const d = ctl.record({ step: i, rate, e2eP99Ms: summary.e2e.p99, lossRatio: summary.lossRatio, saturated: summary.generatorSaturated });
@@ -154,13 +154,13 @@ class Coordinator {
         rate = d.nextRate;
       }
     } else {
-      this.phase = 'measuring';
+      this.enterPhase('measuring');
       result = await this.measuredStep(0, s.ratePerRoom, s.durationSec);
       steps.push(result);
     }
 
     // 4. close every socket and collect the per-receiver order counts
-    this.phase = 'closing';
+    this.enterPhase('closing');
     const finals = await this.closeWorkers();
     const report = this.buildReport(readyReports, steps, result, ramp, finals);
     if (o.outDir) report.files = await writeReportFiles(report, o.outDir);
@@ -334,6 +334,11 @@ class Coordinator {
         this.bucket(Date.now()).rss = rss;
       }
     }
+    this.reportProgress();
+  }
+
+  /** Also called at every phase change, so a caller marking windows by phase sees the change when it happens. */
+  private reportProgress(): void {
     if (!this.raw.onProgress) return;
     const ticks = [...this.lastTick.values()];
     const sumOf = (f: (t: TickSample) => number) => ticks.reduce((n, t) => n + f(t), 0);
@@ -349,6 +354,11 @@ class Coordinator {
       inflight: sumOf((t) => t.inflight),
       saturatedWorkers: ticks.filter((t) => t.saturated).length,
     });
+  }
+
+  private enterPhase(phase: string): void {
+    this.phase = phase;
+    this.reportProgress();
   }
 
   // ---- end --------------------------------------------------------------------
