@@ -148,9 +148,18 @@ export function createChatService(deps: ChatDeps) {
     /** REST reads: by users who have entered the room (and may still see it), within the history budget. */
     async historyFor(who: SessionClaims, req: HistoryRequest): Promise<HistoryPage> {
       await limits.history.consume(who.userId);
-      const [member] = await Promise.all([guardStore(() => store.isMember(req.roomId, who.userId)), access.requireVisible(req.roomId, who)]);
-      if (!member) throw new ChatError('not_member', 'Enter the room before reading it.');
-      return readHistory(req.roomId, req);
+      // The checks and the page are read side by side, one round trip instead of two; the page is
+      // returned only when both checks pass, and a room the caller may not see is not_found first.
+      const [visible, member, page] = await Promise.allSettled([
+        access.requireVisible(req.roomId, who),
+        guardStore(() => store.isMember(req.roomId, who.userId)),
+        readHistory(req.roomId, req),
+      ]);
+      if (visible.status === 'rejected') throw visible.reason;
+      if (member.status === 'rejected') throw member.reason;
+      if (!member.value) throw new ChatError('not_member', 'Enter the room before reading it.');
+      if (page.status === 'rejected') throw page.reason;
+      return page.value;
     },
 
     /** Socket reads: the gateway has checked that the socket is in the room. */
