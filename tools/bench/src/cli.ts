@@ -1,5 +1,5 @@
 /**
- * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|compare|scaling|breakdown|history-rooms|all>
+ * pnpm bench <fanout|scaleout|capacity|history|join-storm|startup|compare|scaling|breakdown|history-rooms|presence-read|all>
  *
  * Each benchmark starts its own deployment on loopback against the local
  * MariaDB and Redis, prints its section and rewrites it in BENCHMARKS.md.
@@ -9,6 +9,7 @@ import { compareBenchmark } from './compare';
 import { scalingBenchmark } from './scaling';
 import { breakdownBenchmark } from './breakdown';
 import { historyRoomsBenchmark } from './history-rooms';
+import { presenceReadBenchmark } from './presence-read';
 import { fanoutBenchmark, scaleoutBenchmark } from './fanout';
 import { historyBenchmark } from './history';
 import { joinStormBenchmark } from './join-storm';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, () => Promise<string>> = {
   scaling: scalingBenchmark,
   breakdown: breakdownBenchmark,
   'history-rooms': historyRoomsBenchmark,
+  'presence-read': presenceReadBenchmark,
 };
 
 async function main(): Promise<void> {
