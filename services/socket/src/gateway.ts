@@ -9,10 +9,10 @@ import type { Logger, Metrics } from '@chat/observability';
 import type { ChatSocket } from './chat-socket';
 import { createConnectionQuota } from './connection-quota';
 import { sweepSockets } from './connection-sweep';
-import { trackFrameSize } from './frame-guard';
+import { frameTooLarge, trackFrameSize } from './frame-guard';
 import { createHandshake } from './handshake';
-import { guardRequests } from './request-guard';
-import { registerRequests } from './requests';
+import { createRequestGuard } from './request-guard';
+import { createRequests } from './requests';
 import { createSocketRooms } from './socket-rooms';
 import { deliveryObserver } from './observers';
 import { createSocketServer, localSocketsOf } from './socket-server';
@@ -75,18 +75,23 @@ export function attachSocketGateway(httpServer: HttpServer, deps: GatewayDeps) {
   // The handshake settles `next` itself, refusals included; nothing is left to await.
   io.use((socket, next) => void handshake(socket, next));
 
+  // Built once per node and shared by every socket: an idle connection holds no listener closures of its own.
+  const onError = (code: string) => metrics.requestErrors.inc({ code });
+  const guard = createRequestGuard({ eventRate: limits.socketEvents, frameTooLarge, onRefused: onError });
+  const requests = createRequests({ chat, rooms, logger, onError, onAck: (s) => metrics.ackLatency.observe(s) });
+  function onDisconnect(this: ChatSocket): void {
+    userQuota.release(this.data.user.userId);
+    addressQuota.release(this.data.address);
+    metrics.connectedSockets.dec();
+    void rooms.leaveAll(this);
+  }
+
   io.on('connection', (socket: ChatSocket) => {
     metrics.connectedSockets.inc();
-    const onError = (code: string) => metrics.requestErrors.inc({ code });
-    guardRequests(socket, { eventRate: limits.socketEvents, frameTooLarge: trackFrameSize(socket), onRefused: onError });
-    registerRequests(socket, { chat, rooms, logger, onError, onAck: (s) => metrics.ackLatency.observe(s) });
-
-    socket.on('disconnect', () => {
-      userQuota.release(socket.data.user.userId);
-      addressQuota.release(socket.data.address);
-      metrics.connectedSockets.dec();
-      void rooms.leaveAll(socket);
-    });
+    trackFrameSize(socket);
+    guard.attach(socket);
+    requests.attach(socket);
+    socket.on('disconnect', onDisconnect);
 
     // Checked by the handshake: the room exists and the user may enter it.
     const { roomId, afterSeq } = socket.handshake.auth as { roomId?: string; afterSeq?: number };

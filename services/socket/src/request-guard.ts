@@ -9,10 +9,13 @@ export interface RequestGuardOptions {
   /** Requests per socket per window (SOCKET_EVENT_RATE_LIMIT). */
   eventRate: { points: number; durationSec: number };
   /** The frame that carried the request exceeded the soft frame limit (frame-guard.ts). */
-  frameTooLarge: () => boolean;
+  frameTooLarge: (socket: ChatSocket) => boolean;
   onRefused: (code: string) => void;
   now?: () => number;
 }
+
+/** socket.io emits a refused request as an `error` on the socket; it has been answered already. */
+function ignoreRefused(): void {}
 
 /**
  * Runs before any handler sees an incoming event: an unknown event, a
@@ -20,14 +23,14 @@ export interface RequestGuardOptions {
  * and socket.io would otherwise emit as if it were its own), a socket over its
  * event rate, or a frame over the soft limit is answered with a code and goes
  * no further. The connection stays usable.
+ *
+ * Built once per node; `attach` gives each socket its window and one small middleware.
  */
-export function guardRequests(socket: ChatSocket, opts: RequestGuardOptions): void {
+export function createRequestGuard(opts: RequestGuardOptions) {
   const now = opts.now ?? Date.now;
   const windowMs = opts.eventRate.durationSec * 1000;
-  socket.data.eventWindowStart = now();
-  socket.data.eventCount = 0;
 
-  function refusal(event: string): ChatError | undefined {
+  function refusal(socket: ChatSocket, event: string): ChatError | undefined {
     if (!REQUEST_EVENTS.has(event)) return new ChatError('bad_request', `Unknown event "${event}".`);
     const t = now();
     if (t - socket.data.eventWindowStart >= windowMs) {
@@ -38,13 +41,13 @@ export function guardRequests(socket: ChatSocket, opts: RequestGuardOptions): vo
       const retryAfterSec = Math.max(1, Math.ceil((socket.data.eventWindowStart + windowMs - t) / 1000));
       return new ChatError('rate_limited', 'Too many requests on this connection; slow down.', retryAfterSec);
     }
-    if (opts.frameTooLarge()) return new ChatError('too_large', 'The frame exceeds 64 KB.');
+    if (opts.frameTooLarge(socket)) return new ChatError('too_large', 'The frame exceeds 64 KB.');
     return undefined;
   }
 
-  socket.use((packet, next) => {
+  function check(socket: ChatSocket, packet: unknown[], next: (err?: Error) => void): void {
     const event = typeof packet[0] === 'string' ? packet[0] : String(packet[0]);
-    const refused = refusal(event);
+    const refused = refusal(socket, event);
     if (!refused) return next();
     const error = toErrorBody(refused);
     opts.onRefused(error.code);
@@ -52,7 +55,15 @@ export function guardRequests(socket: ChatSocket, opts: RequestGuardOptions): vo
     if (typeof ack === 'function') (ack as (reply: Ack) => void)({ ok: false, error });
     else socket.emit(EVENTS.error, { ...error, event: event.slice(0, 64) });
     next(refused);
-  });
-  // A request refused above reaches socket.io as an `error` on the socket; it has been answered already.
-  socket.on('error' as never, () => {});
+  }
+
+  return {
+    attach(socket: ChatSocket): void {
+      socket.data.eventWindowStart = now();
+      socket.data.eventCount = 0;
+      // socket.io calls middlewares without the socket: this one closure per socket carries it.
+      socket.use((packet, next) => check(socket, packet, next));
+      socket.on('error' as never, ignoreRefused);
+    },
+  };
 }

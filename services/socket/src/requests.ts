@@ -2,7 +2,7 @@ import { ChatError, EVENTS, assertContent, historyRequestSchema, joinRequestSche
 import type { ChatService } from '@chat/chat';
 import type { Logger } from '@chat/observability';
 import type { ChatSocket } from './chat-socket';
-import { onRequest } from './handlers';
+import { requestListener } from './handlers';
 import type { SocketRooms } from './socket-rooms';
 
 export interface RequestDeps {
@@ -14,15 +14,17 @@ export interface RequestDeps {
   onAck: (seconds: number) => void;
 }
 
-/** The four requests a client makes: parsed and checked at this edge, then handed to the chat domain. */
-export function registerRequests(socket: ChatSocket, deps: RequestDeps): void {
+/**
+ * The four requests a client makes: parsed and checked at this edge, then handed to the chat domain.
+ * Built once per node; `attach` registers the same four listeners on every socket.
+ */
+export function createRequests(deps: RequestDeps) {
   const { chat, rooms } = deps;
   const ctx = { logger: deps.logger, onError: deps.onError };
 
-  onRequest(
-    socket,
+  const onMessage = requestListener(
     EVENTS.message,
-    async (payload) => {
+    async (socket, payload) => {
       const req = parseOrThrow(sendMessageSchema, payload);
       assertContent(req.content);
       rooms.requireJoined(socket, req.roomId);
@@ -34,10 +36,9 @@ export function registerRequests(socket: ChatSocket, deps: RequestDeps): void {
     ctx,
   );
 
-  onRequest(
-    socket,
+  const onHistory = requestListener(
     EVENTS.history,
-    async (payload) => {
+    async (socket, payload) => {
       const req = parseOrThrow(historyRequestSchema, payload);
       rooms.requireJoined(socket, req.roomId);
       // One page at a time per connection: a page is up to 200 messages.
@@ -52,10 +53,9 @@ export function registerRequests(socket: ChatSocket, deps: RequestDeps): void {
     ctx,
   );
 
-  onRequest(
-    socket,
+  const onJoin = requestListener(
     EVENTS.join,
-    async (payload) => {
+    async (socket, payload) => {
       const { roomId, afterSeq } = parseOrThrow(joinRequestSchema, payload);
       // Before the membership is recorded, so that a refused join leaves nothing behind.
       rooms.assertRoomSlot(socket, roomId);
@@ -67,14 +67,22 @@ export function registerRequests(socket: ChatSocket, deps: RequestDeps): void {
     ctx,
   );
 
-  onRequest(
-    socket,
+  const onLeave = requestListener(
     EVENTS.leave,
-    async (payload) => {
+    async (socket, payload) => {
       const { roomId } = parseOrThrow(roomRefSchema, payload);
       rooms.requireJoined(socket, roomId);
       await rooms.leave(socket, roomId);
     },
     ctx,
   );
+
+  return {
+    attach(socket: ChatSocket): void {
+      socket.on(EVENTS.message, onMessage);
+      socket.on(EVENTS.history, onHistory);
+      socket.on(EVENTS.join, onJoin);
+      socket.on(EVENTS.leave, onLeave);
+    },
+  };
 }
