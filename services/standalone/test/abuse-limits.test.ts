@@ -150,6 +150,9 @@ describe('frame sizes', () => {
     const c = await pool.open(t.url, { token: s.token, roomId: s.roomId });
     expect(await c.request('message', { roomId: s.roomId, content: 'y'.repeat(80_000) })).toMatchObject({ ok: false, error: { code: 'too_large' } });
     expect((await c.request('message', { roomId: s.roomId, content: 'after the big one' })).ok).toBe(true);
+    // The frame's size decides, not its content's: a small request padded past 64 KB is refused before it is read.
+    expect(await c.request('leave', { roomId: s.roomId, padding: 'p'.repeat(80_000) })).toMatchObject({ ok: false, error: { code: 'too_large' } });
+    expect((await c.request('message', { roomId: s.roomId, content: 'still in the room' })).ok).toBe(true);
     const closed = new Promise<string>((resolve) => c.socket.once('disconnect', resolve));
     c.socket.emit('message', { roomId: s.roomId, content: 'z'.repeat(150_000) });
     expect(await withTimeout(closed, 5000, 'the close')).toBe('transport close');
