@@ -1,11 +1,21 @@
 /**
- * The deployment files and the code agree on environment variable names and
- * the listen port. ENV_VARS / DEFAULT_PORT are the runtime config's own lists.
+ * The deployment files (deploy/, docker-compose.yml) and the runtime config agree on environment
+ * variable names and the listen port. ENV_VARS / DEFAULT_PORT are the config's own lists. (This check
+ * lives beside the config rather than in deploy/, so that deploy's tests need no product package.)
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PORT, ENV_VARS } from '@chat/runtime';
-import { DEPLOY, IMAGE_ENV, ROOT, isRecord, loadYamlDocs, readText } from './support/repo';
+import yaml from 'js-yaml';
+import { DEFAULT_PORT, ENV_VARS } from '../src';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const DEPLOY = path.join(ROOT, 'deploy');
+/** Set by the image itself, not read by the config (deploy/docker/Dockerfile). */
+const IMAGE_ENV = ['SERVICE', 'NODE_ENV'];
+
+const readText = (p: string): string => fs.readFileSync(p, 'utf8');
+const loadYamlDocs = (p: string): unknown[] => yaml.loadAll(readText(p)).filter((d) => d !== null && d !== undefined);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const known = new Set<string>([...ENV_VARS, ...IMAGE_ENV]);
 
