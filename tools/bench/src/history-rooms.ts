@@ -3,9 +3,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as hdr from 'hdr-histogram-js';
 import knex from 'knex';
 import { freePort } from '@chat/devcluster';
+import { createHistogram, summarize } from '@chat/loadtest';
+import type { LatencySummary } from '@chat/loadtest';
 import { createKnexStore, knexConfig } from '@chat/store';
 import type { StoredMessage } from '@chat/store';
 import { newSession, request, waitUntil } from '@chat/testkit';
@@ -68,8 +69,8 @@ export async function historyRoomsBenchmark(): Promise<string> {
     const selectOne = () => db.raw('SELECT 1').then(() => undefined);
     const ops = [page(d.cluster.url, first.token), page(apiNode.url, first.token), page(reference.url, refToken), selectOne];
     await measureInTurns(ops, 500);
-    const [viaLb, direct, ref, floor] = (await measureInTurns(ops, REQUESTS)) as [Summary, Summary, Summary, Summary];
-    const row = (what: string, h: Summary) => [what, fmt(h.p50, 2), fmt(h.p90, 2), fmt(h.p99, 2), fmt(h.max, 2)];
+    const [viaLb, direct, ref, floor] = (await measureInTurns(ops, REQUESTS)) as [LatencySummary, LatencySummary, LatencySummary, LatencySummary];
+    const row = (what: string, h: LatencySummary) => [what, fmt(h.p50, 2), fmt(h.p90, 2), fmt(h.p99, 2), fmt(h.max, 2)];
     const md = `## History over many rooms: the newest page of a random room
 
 Command: \`pnpm bench history-rooms\`. Machine: ${machine()}.
@@ -101,16 +102,9 @@ Target: p99 under 5 ms through the load balancer. Ratio of p99s, reference ÷ th
   }
 }
 
-interface Summary {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
 /** `requests` of each op, one at a time, the ops taking turns (starting with a different one each round). */
-async function measureInTurns(ops: Array<() => Promise<void>>, requests: number): Promise<Summary[]> {
-  const hs = ops.map(() => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 }));
+async function measureInTurns(ops: Array<() => Promise<void>>, requests: number): Promise<LatencySummary[]> {
+  const hs = ops.map(() => createHistogram());
   for (let i = 0; i < requests; i++) {
     for (let k = 0; k < ops.length; k++) {
       const j = (i + k) % ops.length;
@@ -119,10 +113,7 @@ async function measureInTurns(ops: Array<() => Promise<void>>, requests: number)
       hs[j]!.recordValue(Math.round((performance.now() - t) * 1000));
     }
   }
-  return hs.map((h) => {
-    const ms = (p: number) => h.getValueAtPercentile(p) / 1000;
-    return { p50: ms(50), p90: ms(90), p99: ms(99), max: h.maxValue / 1000 };
-  });
+  return hs.map(summarize);
 }
 
 /** One reference node on the cluster's database, reading the cluster's messages table for history. */

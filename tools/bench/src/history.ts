@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import * as hdr from 'hdr-histogram-js';
 import knex from 'knex';
 import { createKnexStore, knexConfig } from '@chat/store';
 import type { StoredMessage } from '@chat/store';
+import { createHistogram, summarize } from '@chat/loadtest';
 import { newSession } from '@chat/testkit';
 import { startDeployment } from './deployment';
 import { fmt, int, machine, table, writeSection } from './markdown';
@@ -210,7 +210,7 @@ interface Summary {
 }
 
 async function measure(op: () => Promise<void>, concurrency = CONCURRENCY): Promise<Summary> {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const h = createHistogram();
   let remaining = REQUESTS;
   const started = performance.now();
   await Promise.all(
@@ -223,6 +223,6 @@ async function measure(op: () => Promise<void>, concurrency = CONCURRENCY): Prom
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const ms = (p: number) => h.getValueAtPercentile(p) / 1000;
-  return { p50: ms(50), p90: ms(90), p99: ms(99), max: h.maxValue / 1000, perSec: REQUESTS / elapsed, inFlight: concurrency };
+  const { p50, p90, p99, max } = summarize(h);
+  return { p50, p90, p99, max, perSec: REQUESTS / elapsed, inFlight: concurrency };
 }

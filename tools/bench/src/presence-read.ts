@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import * as hdr from 'hdr-histogram-js';
 import Redis from 'ioredis';
+import { createHistogram, summarize } from '@chat/loadtest';
 import { createRedisPresence } from '@chat/presence';
 import { fmt, int, machine, table, writeSection } from './markdown';
 
@@ -68,7 +68,7 @@ async function measure(redis: Redis, size: number): Promise<Row> {
     }
     await presence.members(roomId); // warm
     await redis.config('RESETSTAT');
-    const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+    const h = createHistogram();
     let count = 0;
     for (let i = 0; i < READS; i++) {
       const t = performance.now();
@@ -79,8 +79,9 @@ async function measure(redis: Redis, size: number): Promise<Row> {
     const stats = await redis.info('commandstats');
     const usPerCall = Number(/cmdstat_hgetall:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(stats)?.[1] ?? NaN);
     const bytes = Number(await redis.call('MEMORY', 'USAGE', await roomHashKey(redis, keyPrefix)));
-    process.stderr.write(`  ${size} members: p50 ${fmt(h.getValueAtPercentile(50) / 1000, 2)} ms, Redis ${fmt(usPerCall / 1000, 2)} ms per HGETALL\n`);
-    return { members: size, node: { p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 }, redisUsPerRead: usPerCall, bytes };
+    const node = summarize(h);
+    process.stderr.write(`  ${size} members: p50 ${fmt(node.p50, 2)} ms, Redis ${fmt(usPerCall / 1000, 2)} ms per HGETALL\n`);
+    return { members: size, node, redisUsPerRead: usPerCall, bytes };
   } finally {
     await presence.close();
     await unlinkPrefix(redis, keyPrefix);
