@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { io } from 'socket.io-client';
-import { SOCKET_PATH } from '@chat/protocol';
-import { connect, connectError, createClientPool, newSession, request, waitUntil, withTimeout } from '@chat/testkit';
+import { connect, connectError, connectOutcome, createClientPool, newSession, request, waitUntil, withTimeout } from '@chat/testkit';
 import { startStandalone } from '../src';
 import { embeddedWith } from './targets';
 
@@ -33,12 +31,7 @@ describe('per-address limits at the socket node', () => {
     const users = await Promise.all([0, 1, 2, 3, 4].map(() => newSession(t.url)));
     const outcomes: string[] = [];
     for (const u of users) {
-      outcomes.push(
-        await connect(t.url, { token: u.token }).then(
-          (c) => (c.close(), 'ok'),
-          (err: Error) => err.message,
-        ),
-      );
+      outcomes.push(await connectOutcome(t.url, { token: u.token }));
     }
     expect(outcomes.filter((o) => o === 'rate_limited').length).toBeGreaterThanOrEqual(1);
     expect(outcomes.filter((o) => o !== 'ok' && o !== 'rate_limited')).toEqual([]);
@@ -49,21 +42,7 @@ describe('per-address limits at the socket node', () => {
     const opened: string[] = [];
     for (const [i, u] of users.entries()) {
       if (!u) continue;
-      const socket = io(t.url, {
-        path: SOCKET_PATH,
-        auth: { token: u.token },
-        transports: ['polling'],
-        reconnection: false,
-        forceNew: true,
-        extraHeaders: { 'x-forwarded-for': `10.0.0.${i + 1}` },
-      });
-      opened.push(
-        await new Promise<string>((resolve) => {
-          socket.once('connect', () => resolve('ok'));
-          socket.once('connect_error', (err) => resolve(err.message));
-        }),
-      );
-      socket.disconnect();
+      opened.push(await connectOutcome(t.url, { token: u.token, transports: ['polling'], extraHeaders: { 'x-forwarded-for': `10.0.0.${i + 1}` } }));
     }
     // Whatever it claims, every handshake counts against 127.0.0.1, whose budget the tests above spent.
     expect(opened.filter((o) => o === 'ok')).toEqual([]);

@@ -1,7 +1,5 @@
-import { io } from 'socket.io-client';
-import { SOCKET_PATH } from '@chat/protocol';
 import type { SessionView } from '@chat/protocol';
-import { randomSuffix, request } from '@chat/testkit';
+import { connectOutcome, randomSuffix, request } from '@chat/testkit';
 import { clusterTarget } from './cluster-target';
 import type { ClusterTarget } from './cluster-target';
 
@@ -48,21 +46,7 @@ test('nor new handshake budgets at the socket node', async () => {
   }
   const outcomes: string[] = [];
   for (const [i, u] of users.entries()) {
-    const socket = io(t.url, {
-      path: SOCKET_PATH,
-      auth: { token: u.token },
-      transports: ['polling'],
-      reconnection: false,
-      forceNew: true,
-      extraHeaders: { 'x-forwarded-for': spoofed(i) },
-    });
-    outcomes.push(
-      await new Promise<string>((resolve) => {
-        socket.once('connect', () => resolve('ok'));
-        socket.once('connect_error', (err) => resolve(err.message));
-      }),
-    );
-    socket.disconnect();
+    outcomes.push(await connectOutcome(t.url, { token: u.token, transports: ['polling'], extraHeaders: { 'x-forwarded-for': spoofed(i) } }));
   }
   expect(outcomes).toEqual(['ok', 'ok', 'ok', 'rate_limited']);
 });

@@ -32,6 +32,8 @@ export interface ConnectOptions {
   transports?: Array<'websocket' | 'polling'>;
   parser?: unknown;
   timeoutMs?: number;
+  /** Request headers (sent on the polling transport; browsers cannot set them on a WebSocket). */
+  extraHeaders?: Record<string, string>;
 }
 
 /** Connects; rejects with the server's `connect_error` message (e.g. `unauthorized`). */
@@ -46,6 +48,7 @@ export function connect(url: string, opts: ConnectOptions = {}): Promise<TestCli
     withCredentials: true,
     timeout: opts.timeoutMs ?? 5000,
     ...(opts.parser ? { parser: opts.parser as never } : {}),
+    ...(opts.extraHeaders ? { extraHeaders: opts.extraHeaders } : {}),
   });
   const client: TestClient = {
     socket,
@@ -93,6 +96,17 @@ export function connect(url: string, opts: ConnectOptions = {}): Promise<TestCli
       reject(err);
     });
   });
+}
+
+/** How a handshake ends: 'ok' (the connection is closed again at once) or the server's refusal message. */
+export function connectOutcome(url: string, opts: ConnectOptions): Promise<string> {
+  return connect(url, opts).then(
+    (c) => {
+      c.close();
+      return 'ok';
+    },
+    (err: Error) => err.message,
+  );
 }
 
 export function connectError(url: string, opts: ConnectOptions): Promise<string> {
