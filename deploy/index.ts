@@ -1,4 +1,4 @@
-/** @chat/deploy: the load balancer configuration generator (the rest of deploy/ is files, checked by deploy/test). */
+/** @chat/deploy: the load balancer configuration generator and the nodes' V8 flags (the rest of deploy/ is files, checked by deploy/test). */
 export {
   renderHaproxyConfig,
   COMPOSE_LB_OPTIONS,
@@ -11,3 +11,4 @@ export {
   STATS_BIND,
 } from './haproxy/config';
 export type { LbOptions, LbServer, StaticLbOptions, DnsLbOptions, SourceLimits, TlsOptions } from './haproxy/config';
+export { NODE_FLAGS } from './node/flags';

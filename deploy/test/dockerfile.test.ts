@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { NODE_FLAGS } from '../node/flags';
 import { DEPLOY, IMAGE_ENV, ROOT, exists, readText, run } from './support/repo';
 
 const DOCKERFILE = path.join(DEPLOY, 'docker/Dockerfile');
@@ -66,10 +67,11 @@ function copyArgs(i: Instruction): { flags: string[]; sources: string[]; dest: s
 
 /** The entry points start.sh execs, relative to the image's /app (and to the repository root after `pnpm build`). */
 function startEntries(): string[] {
-  return [...readText(START_SH).matchAll(/exec node (\S+)/g)].map((m) => m[1] as string);
+  return [...readText(START_SH).matchAll(/exec node \$NODE_FLAGS (\S+)/g)].map((m) => m[1] as string);
 }
 
 function pkgJson(dir: string): {
+  scripts?: Record<string, string>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   engines?: Record<string, string>;
@@ -184,6 +186,14 @@ describe('start.sh and the build', () => {
       if (!exists(path.join(out, e))) throw new Error(`start.sh runs ${e}, which the build does not write`);
     }
     expect(Object.values(manifest.services).map((s) => `dist/${s.main}`)).toEqual(expect.arrayContaining(startEntries()));
+  });
+
+  it("start.sh and the package scripts run the nodes with the product's V8 flags (deploy/node/flags.ts)", () => {
+    const script = readText(START_SH);
+    expect(/^NODE_FLAGS="([^"]*)"$/m.exec(script)?.[1]).toBe(NODE_FLAGS.join(' '));
+    expect(script.match(/exec node /g)).toHaveLength(startEntries().length);
+    const scripts = pkgJson('.').scripts ?? {};
+    for (const name of ['start', 'start:api', 'start:socket']) expect(scripts[name]).toContain(`node ${NODE_FLAGS.join(' ')} dist/`);
   });
 
   it('every bundle has every Lua script beside it (packages read them through __dirname)', () => {

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { formatProgress, runLoad } from '@chat/loadtest';
 import type { LoadReport } from '@chat/loadtest';
-import { startDeployment } from './deployment';
+import { cpuSeconds, startDeployment } from './deployment';
 import type { Deployment } from './deployment';
+import { busyShare, machineTicks } from './proc';
+import type { MachineTicks } from './proc';
 import { fmt, int, machine, table, writeSection } from './markdown';
 import { REPORT_DIR, SHAPE, WARM_UP, warmUp } from './sustained';
 
@@ -28,6 +30,37 @@ interface StepResult {
   lost: number;
   orderViolations: number;
   duplicates: number;
+  /** CPU seconds of the server's Node processes per 1,000 deliveries, over the measured window. */
+  nodeCpuPer1k: number;
+  /** The whole machine's busy share over the measured window (0 to 1). */
+  machineBusy: number;
+}
+
+interface CpuReading {
+  nodeCpu: number;
+  machine: MachineTicks;
+  at: number;
+}
+
+/**
+ * The server's CPU over a step's measured window, read when the load generator enters and leaves it:
+ * its Node processes together, and the whole machine (generator, HAProxy, MariaDB and Redis included).
+ */
+function cpuWindow(d: Deployment) {
+  const read = (): CpuReading => ({ nodeCpu: d.cluster.nodes.reduce((n, node) => n + cpuSeconds(node.pid), 0), machine: machineTicks(), at: Date.now() });
+  let start: CpuReading | undefined;
+  let end: CpuReading | undefined;
+  return {
+    onPhase(phase: string): void {
+      if (phase === 'measuring') start ??= read();
+      else if (start && !end) end = read();
+    },
+    result(deliveriesPerSec: number): { nodeCpuPer1k: number; machineBusy: number } {
+      if (!start || !end) return { nodeCpuPer1k: NaN, machineBusy: NaN };
+      const deliveries = (deliveriesPerSec * (end.at - start.at)) / 1000;
+      return { nodeCpuPer1k: (1000 * (end.nodeCpu - start.nodeCpu)) / Math.max(1, deliveries), machineBusy: busyShare(start.machine, end.machine) };
+    },
+  };
 }
 
 /** Each system runs this many times, the two taking turns, so that a slow minute of the VM does not land on one of them. */
@@ -79,6 +112,8 @@ generated HAProxy config on the same MariaDB and Redis. The reference is what us
 a Redis INCR for the seq, one INSERT per message and the ack after it, then \`io.to(room).emit\`; no ordering, no presence.
 Each system ran ${ROUNDS} times on fresh deployments, the two taking turns: figures are the median run with the range in brackets,
 ratios are of the medians, and losses, order violations and duplicates are added up over the runs.
+CPU (in the step tables): user + system time of the server's Node processes (from /proc) per 1,000 deliveries over the measured
+window, and how busy the whole machine was meanwhile (load generator, HAProxy, MariaDB and Redis included).
 
 | step | this cluster e2e p99 / ack p99 ms | reference e2e p99 / ack p99 ms | reference ÷ this cluster (e2e / ack; > 1: we are faster) | this cluster lost / order violations / duplicates | reference lost / order violations / duplicates | deliveries/s (ours / reference) |
 | --- | --- | --- | --- | --- | --- | --- |
@@ -103,6 +138,7 @@ async function measure(label: string, system: string, start: () => Promise<Deplo
     await warmUp(d);
     const steps: StepResult[] = [];
     for (const step of COMPARE_STEPS) {
+      const cpu = cpuWindow(d);
       const report = await runLoad({
         urls: [d.cluster.url],
         ...SHAPE,
@@ -117,9 +153,13 @@ async function measure(label: string, system: string, start: () => Promise<Deplo
         loopP99MaxMs: 50,
         cpuMaxPct: 95,
         outDir: path.join(REPORT_DIR, `compare-${system}-${step.name}`),
-        onProgress: (p) => process.stderr.write(`  ${step.name}: ${formatProgress(p)}\n`),
+        onProgress: (p) => {
+          cpu.onPhase(p.phase);
+          process.stderr.write(`  ${step.name}: ${formatProgress(p)}\n`);
+        },
       });
-      steps.push(summarize(step, report));
+      const summary = summarize(step, report);
+      steps.push({ ...summary, ...cpu.result(summary.deliveriesPerSec) });
     }
     return steps;
   } finally {
@@ -132,9 +172,9 @@ const median = (runs: StepResult[], pick: (r: StepResult) => number): number => 
   return xs[Math.floor(xs.length / 2)]!;
 };
 
-const spread = (runs: StepResult[], pick: (r: StepResult) => number): string => {
+const spread = (runs: StepResult[], pick: (r: StepResult) => number, digits?: number): string => {
   const xs = runs.map(pick).sort((a, b) => a - b);
-  return `${fmt(median(runs, pick))} [${fmt(xs[0])}-${fmt(xs.at(-1))}]`;
+  return `${fmt(median(runs, pick), digits)} [${fmt(xs[0], digits)}-${fmt(xs.at(-1), digits)}]`;
 };
 
 const faults = (runs: StepResult[]): string => {
@@ -142,7 +182,7 @@ const faults = (runs: StepResult[]): string => {
   return `${total((r) => r.lost)} / ${total((r) => r.orderViolations)} / ${total((r) => r.duplicates)}`;
 };
 
-function summarize(step: (typeof COMPARE_STEPS)[number], report: LoadReport): StepResult {
+function summarize(step: (typeof COMPARE_STEPS)[number], report: LoadReport): Omit<StepResult, 'nodeCpuPer1k' | 'machineBusy'> {
   const s = report.steps.at(-1)!;
   return {
     name: step.name,
@@ -159,7 +199,17 @@ function summarize(step: (typeof COMPARE_STEPS)[number], report: LoadReport): St
 
 function stepTable(runs: StepResult[][]): string {
   return table(
-    ['step', 'msg/s/room', 'deliveries/s', 'e2e p50 ms', 'e2e p99 ms', 'ack p99 ms', 'lost / order violations / duplicates'],
+    [
+      'step',
+      'msg/s/room',
+      'deliveries/s',
+      'e2e p50 ms',
+      'e2e p99 ms',
+      'ack p99 ms',
+      'lost / order violations / duplicates',
+      'Node processes CPU s per 1,000 deliveries',
+      'machine busy %',
+    ],
     COMPARE_STEPS.map((step, i) => {
       const rs = runs.map((run) => run[i]!);
       return [
@@ -170,6 +220,8 @@ function stepTable(runs: StepResult[][]): string {
         spread(rs, (r) => r.e2eP99),
         spread(rs, (r) => r.ackP99),
         faults(rs),
+        spread(rs, (r) => r.nodeCpuPer1k, 3),
+        spread(rs, (r) => 100 * r.machineBusy, 0),
       ];
     }),
   );

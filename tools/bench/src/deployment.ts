@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
+import { NODE_FLAGS } from '@chat/deploy';
 import { freePort, startCluster } from '@chat/devcluster';
 import type { Cluster } from '@chat/devcluster';
 import { knexConfig, migrateLatest } from '@chat/store';
@@ -140,7 +141,7 @@ export async function startSingleNode(env: Record<string, string> = {}, opts: { 
   const prefix = `bench${randomSuffix()}`;
   const log = fs.openSync(path.join(dataDir, 'node.log'), 'a');
   // The built entry point (`pnpm bench` builds first), as production runs it.
-  const child = spawn(process.execPath, [...inspectArgs, builtEntry('standalone')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...inspectArgs, builtEntry('standalone')], {
     cwd: ROOT,
     stdio: ['ignore', log, log],
     env: {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { machineTicks } from './proc';
 
 export const BENCHMARKS_FILE = path.resolve(__dirname, '../../../BENCHMARKS.md');
 
@@ -34,31 +35,16 @@ function versionOf(cmd: string, args: string[]): string {
   }
 }
 
-interface CpuTimes {
-  steal: number;
-  total: number;
-}
-
-/** Whole-machine CPU ticks from /proc/stat (steal: time the hypervisor ran someone else on our vCPUs). */
-function cpuTimes(): CpuTimes {
-  try {
-    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-    return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
-  } catch {
-    return { steal: 0, total: 0 };
-  }
-}
-
-let window = cpuTimes();
+let window = machineTicks();
 
 /** Starts the window whose CPU steal `machine()` reports (the CLI calls it before each benchmark). */
 export function startRunWindow(): void {
-  window = cpuTimes();
+  window = machineTicks();
 }
 
 /** Share of CPU time stolen by the hypervisor since `startRunWindow`, in percent. */
 export function stealPercent(): number {
-  const now = cpuTimes();
+  const now = machineTicks();
   const total = now.total - window.total;
   return total > 0 ? (100 * (now.steal - window.steal)) / total : NaN;
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LaunchError } from './errors';
 import { HaproxyProcess, type LbServerState } from './haproxy';
-import { renderHaproxyConfig } from '@chat/deploy';
+import { NODE_FLAGS, renderHaproxyConfig } from '@chat/deploy';
 import { freePort } from './ports';
 import { ManagedProcess, describeExit, type ExitInfo } from './process';
 import { httpGet, pollUntil } from './wait';
@@ -236,7 +236,9 @@ class LocalCluster implements Cluster {
     const proc = await ManagedProcess.spawn({
       name: id,
       command: process.execPath,
-      args: [...(this.opts.nodeArgs ?? []), ...(this.opts.nodeEntry ?? [ENTRY[kind]])],
+      // The product's own V8 flags for its own entries (a benchmark's reference server runs on V8's defaults);
+      // `nodeArgs` come after them, so a benchmark variant can override one.
+      args: [...(this.opts.nodeEntry ? [] : NODE_FLAGS), ...(this.opts.nodeArgs ?? []), ...(this.opts.nodeEntry ?? [ENTRY[kind]])],
       cwd: this.cwd,
       env: {
         ...this.baseEnv,

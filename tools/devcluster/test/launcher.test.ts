@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MYSQL_ROOT_URL, REDIS_URL, dropRedisKeys } from '@chat/testkit';
+import { NODE_FLAGS } from '@chat/deploy';
 import { LaunchError, startCluster, type Cluster, type NodeHandle } from '../src';
 import { httpGet, pollUntil } from '../src/wait';
 
@@ -60,12 +61,13 @@ describe('devcluster launcher', () => {
     for (const n of cluster.nodes) expect((await httpGet(`${n.url}/healthz`)).status).toBe(200);
   });
 
-  it('runs the built nodes, each with its own internal metrics port, trusting one proxy hop', () => {
+  it('runs the built nodes with the product V8 flags, each with its own internal metrics port, trusting one proxy hop', () => {
     const metricsPorts = new Set<string>();
     for (const n of cluster.nodes) {
       const env = processEnv(n.pid);
       const cmdline = fs.readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0');
       expect(cmdline).toContain(`dist/${n.kind}/main.js`);
+      expect(cmdline).toEqual(expect.arrayContaining([...NODE_FLAGS]));
       expect(cmdline.join(' ')).not.toContain('tsx');
       expect(n.metricsUrl).toBe(`http://127.0.0.1:${env.METRICS_PORT}`);
       expect(env.METRICS_HOST).toBe('127.0.0.1');
