@@ -11,6 +11,13 @@ export interface InOrderDeliveryOptions {
   maxFetchAttempts?: number;
   /** A throwing `deliver`, a failed `fetchRange`. Never thrown out of a timer. */
   onError?: (err: unknown) => void;
+  /**
+   * Each message pushed live, as it is delivered: how long it was held waiting for a lower seq
+   * (0 when it went out on arrival). What the room's total order costs in latency.
+   */
+  onWaited?: (waitedMs: number) => void;
+  /** The clock for `onWaited`. Default Date.now. */
+  now?: () => number;
 }
 
 export interface InOrderDelivery {
@@ -63,6 +70,8 @@ interface RoomState {
   horizon: number;
   /** Messages (or skipped seqs) above `next`, waiting for the gap below them to fill. */
   held: Map<number, ChatMessage | typeof SKIPPED>;
+  /** When each pushed seq still in `held` arrived (kept only for `onWaited`). */
+  arrivedAt: Map<number, number>;
   timer: NodeJS.Timeout | undefined;
   fetching: boolean;
   failedFetches: number;
@@ -84,6 +93,8 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
   const gapTimeoutMs = opts.gapTimeoutMs ?? 1000;
   const maxFetchAttempts = opts.maxFetchAttempts ?? 3;
   const onError = opts.onError ?? (() => {});
+  const { onWaited } = opts;
+  const now = opts.now ?? Date.now;
   const rooms = new Map<string, RoomState>();
   const pending = new Map<string, Pending>();
   let closed = false;
@@ -102,12 +113,21 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     state.timer = undefined;
   }
 
+  /** Takes `seq` out of `held` into `out` (unless it is a skipped one), reporting how long a pushed message waited. */
+  function take(state: RoomState, seq: number, m: ChatMessage | typeof SKIPPED, out: ChatMessage[]): void {
+    if (m !== SKIPPED) out.push(m);
+    state.held.delete(seq);
+    const arrived = state.arrivedAt.get(seq);
+    if (arrived === undefined) return;
+    state.arrivedAt.delete(seq);
+    if (m !== SKIPPED) onWaited?.(now() - arrived);
+  }
+
   /** Takes the contiguous run starting at `next` out of `held`, passing over skipped seqs. */
   function takeRun(state: RoomState, out: ChatMessage[]): boolean {
     const from = state.next;
     for (let m = state.held.get(state.next); m; m = state.held.get(state.next)) {
-      if (m !== SKIPPED) out.push(m);
-      state.held.delete(state.next);
+      take(state, state.next, m, out);
       state.next += 1;
     }
     return state.next > from;
@@ -177,17 +197,14 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
     const out: ChatMessage[] = [];
     for (; state.next <= upto; state.next++) {
       const m = state.held.get(state.next);
-      if (m) {
-        if (m !== SKIPPED) out.push(m);
-        state.held.delete(state.next);
-      }
+      if (m) take(state, state.next, m, out);
     }
     takeRun(state, out);
     settle(roomId, state, out);
   }
 
   function startRoom(roomId: string, next: number): RoomState {
-    const state: RoomState = { next, horizon: next - 1, held: new Map(), timer: undefined, fetching: false, failedFetches: 0 };
+    const state: RoomState = { next, horizon: next - 1, held: new Map(), arrivedAt: new Map(), timer: undefined, fetching: false, failedFetches: 0 };
     rooms.set(roomId, state);
     return state;
   }
@@ -200,8 +217,11 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
       return;
     }
     const state = rooms.get(roomId) ?? startRoom(roomId, Math.min(...messages.map((m) => m.seq)));
+    const at = onWaited ? now() : 0;
     for (const m of messages) {
-      if (m.seq >= state.next && !state.held.has(m.seq)) state.held.set(m.seq, m);
+      if (m.seq < state.next || state.held.has(m.seq)) continue;
+      state.held.set(m.seq, m);
+      if (onWaited) state.arrivedAt.set(m.seq, at);
     }
     advance(roomId, state);
   }

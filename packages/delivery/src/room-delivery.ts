@@ -25,6 +25,8 @@ export interface DeliveryObserver {
   /** `receivers` sockets got these messages in `frames` frames. */
   delivered?(messages: readonly ChatMessage[], receivers: number, frames: number): void;
   membersFrames?(frames: number): void;
+  /** A message received live, as it is delivered: seconds it waited for a lower seq (0: none). */
+  reorderWait?(seconds: number): void;
   warn?(err: unknown, what: string, roomId?: string): void;
 }
 
@@ -76,6 +78,7 @@ export function createRoomDelivery(opts: RoomDeliveryOptions) {
     fetchRange: (roomId, after, upto) => source.range(roomId, after, upto),
     deliver: (roomId, messages) => deliverLocally(roomId, messages),
     onError: (err) => warn(err, 'gap fill failed'),
+    ...(observer.reorderWait ? { onWaited: (ms: number) => observer.reorderWait?.(ms / 1000) } : {}),
   });
 
   const batcher = createDeliveryBatcher({

@@ -349,6 +349,19 @@ describe('in-order delivery', () => {
     delivery.close();
   });
 
+  test('reports how long each live message waited for a lower seq: 0 on arrival, the wait when held, nothing for stored ones', async () => {
+    const waited: number[] = [];
+    const { delivery, out } = setup([3], { gapTimeoutMs: 1000, onWaited: (ms) => waited.push(ms) });
+    delivery.push(R, [msg(R, 1)]); // in order: out at once
+    delivery.push(R, [msg(R, 4)]); // held behind 2 and 3
+    await jest.advanceTimersByTimeAsync(30);
+    delivery.push(R, [msg(R, 2)]); // releases 2 at once; 4 still waits for 3
+    await jest.advanceTimersByTimeAsync(1000); // the gap timeout: 3 comes from the store, then 4
+    expect(seqs(out)).toEqual([[1], [2], [3, 4]]);
+    expect(waited).toEqual([0, 0, 1030]); // 1, 2, then 4 (3 was read from the store)
+    delivery.close();
+  });
+
   test('close clears every timer, is idempotent, and later pushes are ignored', async () => {
     const { delivery, out, fetches } = setup([], { gapTimeoutMs: 10 });
     delivery.push(R, [msg(R, 1)]);

@@ -54,6 +54,12 @@ export function createMetrics(opts: { nodeId: string; role: string; defaultMetri
       buckets: LATENCY_BUCKETS,
       registers: r,
     }),
+    reorderWait: new Histogram({
+      name: 'chat_reorder_wait_seconds',
+      help: 'Time a message received live waited in in-order delivery for a lower seq (0 for one that went out on arrival)',
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
     sendStage: new Histogram({
       name: 'chat_send_stage_seconds',
       help: 'Time a send spends in each stage before its ack: admit (rate limit and dedupe look-up), seq (reservation; alongside admit for user sends), commit (group commit, waiting included)',

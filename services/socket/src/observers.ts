@@ -15,6 +15,7 @@ export function deliveryObserver(metrics: Metrics, logger: Logger): DeliveryObse
       metrics.messageFramesOut.inc(frames);
     },
     membersFrames: (frames) => metrics.membersFramesOut.inc(frames),
+    reorderWait: (seconds) => metrics.reorderWait.observe(seconds),
     warn: (err, what, roomId) => logger.warn({ err, roomId }, what),
   };
 }

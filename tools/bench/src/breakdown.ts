@@ -169,6 +169,7 @@ async function measure(label: string, nodeArgs: string[], ratePerRoom: number): 
         ['commit (group commit: waiting + INSERT)', window('chat_send_stage_seconds', { stage: 'commit' })],
         ['one group INSERT (MariaDB)', window('chat_store_write_seconds')],
         ['stored to local emit (fan-out)', window('chat_fanout_seconds')],
+        ['of it: held in in-order delivery for a lower seq', window('chat_reorder_wait_seconds')],
         ['GC pauses, minor', window('chat_gc_pause_seconds', { kind: 'minor' })],
         ['GC pauses, major', window('chat_gc_pause_seconds', { kind: 'major' })],
         ['GC pauses, incremental', window('chat_gc_pause_seconds', { kind: 'incremental' })],
