@@ -117,10 +117,11 @@ export function createInOrderDelivery(opts: InOrderDeliveryOptions): InOrderDeli
   function take(state: RoomState, seq: number, m: ChatMessage | typeof SKIPPED, out: ChatMessage[]): void {
     if (m !== SKIPPED) out.push(m);
     state.held.delete(seq);
+    // Only pushed messages have an arrival time; skipped seqs and messages read from the store do not.
     const arrived = state.arrivedAt.get(seq);
     if (arrived === undefined) return;
     state.arrivedAt.delete(seq);
-    if (m !== SKIPPED) onWaited?.(now() - arrived);
+    onWaited?.(now() - arrived);
   }
 
   /** Takes the contiguous run starting at `next` out of `held`, passing over skipped seqs. */
