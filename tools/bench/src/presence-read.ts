@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { createHistogram, summarize } from '@chat/loadtest';
 import { createRedisPresence } from '@chat/presence';
+import { deleteKeysWithPrefix } from '@chat/testkit';
 import { fmt, int, machine, table, writeSection } from './markdown';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -84,7 +85,7 @@ async function measure(redis: Redis, size: number): Promise<Row> {
     return { members: size, node, redisUsPerRead: usPerCall, bytes };
   } finally {
     await presence.close();
-    await unlinkPrefix(redis, keyPrefix);
+    await deleteKeysWithPrefix(redis, keyPrefix);
   }
 }
 
@@ -99,10 +100,4 @@ async function roomHashKey(redis: Redis, keyPrefix: string): Promise<string> {
     }
   }
   return biggest.key;
-}
-
-async function unlinkPrefix(redis: Redis, keyPrefix: string): Promise<void> {
-  for await (const keys of redis.scanStream({ match: `${keyPrefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
-    if (keys.length > 0) await redis.unlink(...keys);
-  }
 }
